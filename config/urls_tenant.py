@@ -6,6 +6,5 @@ from apps.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("apps.accounts.urls_tenant")),
-    path("", include("apps.activity.urls")),
     path("", include(("apps.api.urls", "api"), namespace="api")),
 ]

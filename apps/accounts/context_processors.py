@@ -28,7 +28,8 @@ def navigation_context(request) -> dict:
         "current_organisation": organisation,
         "access": access,
         "nav_items": nav,
-        "switch_organisations": [m for m in memberships if organisation is None or m.organisation_id != organisation.pk],
+        "switch_organisations": [m for m in memberships
+                                 if organisation is None or m.organisation_id != organisation.pk],
         "public_home_url": public_url("/", request=request),
         "organisations_url": public_url("/organisations/", request=request),
         "available_languages": settings.LANGUAGES,

@@ -15,5 +15,6 @@ urlpatterns = [
     path("members/invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("settings/api-keys/", views.api_keys, name="api_keys"),
     path("settings/api-keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("activity/", views.activity_log, name="activity"),
     path("i18n/setlang/", views.language_set, name="set_language"),
 ]

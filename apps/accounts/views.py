@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from apps.activity.selectors import activity_first_broken_entry, activity_list, chain_check_latest
+from apps.activity.verbs import label_for
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
 from apps.tenants.hosts import organisation_url, public_url
@@ -304,3 +307,14 @@ def dashboard(request):
 
     return render(request, "accounts/dashboard.html",
                   {"panels": [panel for provider in panels.providers() if (panel := provider(request))]})
+
+
+@require(Perm.ACTIVITY_VIEW)
+def activity_log(request):
+    page = Paginator(activity_list(), 50).get_page(request.GET.get("page"))
+    entries = [{"entry": e, "label": label_for(e.verb)} for e in page.object_list]
+    context = {"page_obj": page, "entries": entries, "last_check": chain_check_latest()}
+    if request.GET.get("verify"):
+        context["verified"] = True
+        context["first_broken"] = activity_first_broken_entry()
+    return render(request, "activity/activity_list.html", context)

@@ -64,6 +64,9 @@ class ChainCheck(models.Model):
         ordering = ["-checked_at"]
         get_latest_by = "checked_at"
 
+    def __str__(self) -> str:
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'broken'}"
+
     @property
     def intact(self) -> bool:
         return self.first_broken_entry is None

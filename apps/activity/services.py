@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.core.hashing import GENESIS, chain_hash
 
-from .models import ActivityEntry, Channel
+from .models import ActivityEntry, ChainCheck, Channel
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,8 @@ def activity_record(*, actor: Actor, verb: str, obj: Any = None, object_type: st
     return entry
 
 
-def activity_chain_check() -> "ChainCheck":
+def activity_chain_check() -> ChainCheck:
     """Verify the current schema's chain and keep the result (idempotent: one row per run)."""
-    from .models import ChainCheck
     from .selectors import activity_first_broken_entry
 
     return ChainCheck.objects.create(checked_at=timezone.now(), entries=ActivityEntry.objects.count(),

@@ -40,7 +40,7 @@ def main():
     venv_python = os.path.join(VENV, "bin", "python")
     if not os.path.exists(venv_python) or version_of(venv_python) < (3, 11):
         python = find_python()
-        print("[bootstrap] creating .venv with %s" % python, flush=True)
+        print("[bootstrap] creating .venv with " + python, flush=True)
         subprocess.check_call([python, "-m", "venv", "--clear", VENV])
     uv = os.path.join(VENV, "bin", "uv")
     if not os.path.exists(uv):

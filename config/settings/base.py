@@ -5,11 +5,10 @@ the private services that `make run` / `make test` start write theirs to `.servi
 which is read here so that `./manage.py` works in the same checkout without any setup.
 """
 from datetime import timedelta
-
-from celery.schedules import crontab
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent

@@ -3,28 +3,28 @@ import pytest
 
 from apps.accounts.roles import MEMBER_ROLES, Perm, Role, assignable_roles, role_can
 
-O, M, S, V, A = Role.OWNER, Role.COMPLIANCE_MANAGER, Role.STAFF, Role.VIEWER, Role.AUDITOR
+OW, M, S, V, A = Role.OWNER, Role.COMPLIANCE_MANAGER, Role.STAFF, Role.VIEWER, Role.AUDITOR
 
 # perm: roles that have it (everything not listed is refused)
 MATRIX = {
-    Perm.VIEW: {O, M, S, V, A},
-    Perm.REGISTER_EDIT: {O, M, S},
-    Perm.REGISTER_IMPORT: {O, M, S},
-    Perm.EVIDENCE_UPLOAD: {O, M, S},
-    Perm.EVIDENCE_REVIEW: {O, M},
-    Perm.CHECKLIST_RUN: {O, M, S},
-    Perm.CHECKLIST_CONFIGURE: {O, M},
-    Perm.CUSTODY_DISPATCH: {O, M, S},
-    Perm.CUSTODY_RECEIVE: {O, M, S},
-    Perm.DOSSIER_GENERATE: {O, M, S},
-    Perm.DOSSIER_DOWNLOAD: {O, M, S, V, A},
+    Perm.VIEW: {OW, M, S, V, A},
+    Perm.REGISTER_EDIT: {OW, M, S},
+    Perm.REGISTER_IMPORT: {OW, M, S},
+    Perm.EVIDENCE_UPLOAD: {OW, M, S},
+    Perm.EVIDENCE_REVIEW: {OW, M},
+    Perm.CHECKLIST_RUN: {OW, M, S},
+    Perm.CHECKLIST_CONFIGURE: {OW, M},
+    Perm.CUSTODY_DISPATCH: {OW, M, S},
+    Perm.CUSTODY_RECEIVE: {OW, M, S},
+    Perm.DOSSIER_GENERATE: {OW, M, S},
+    Perm.DOSSIER_DOWNLOAD: {OW, M, S, V, A},
     Perm.FINDING_RAISE: {A},
-    Perm.FINDING_ANSWER: {O, M, S},
-    Perm.ENGAGEMENT_MANAGE: {O, M},
-    Perm.MEMBER_MANAGE: {O, M},
-    Perm.APIKEY_MANAGE: {O},
-    Perm.ACTIVITY_VIEW: {O, M},
-    Perm.ORGANISATION_EDIT: {O},
+    Perm.FINDING_ANSWER: {OW, M, S},
+    Perm.ENGAGEMENT_MANAGE: {OW, M},
+    Perm.MEMBER_MANAGE: {OW, M},
+    Perm.APIKEY_MANAGE: {OW},
+    Perm.ACTIVITY_VIEW: {OW, M},
+    Perm.ORGANISATION_EDIT: {OW},
 }
 
 
@@ -43,7 +43,7 @@ def test_counterparty_role_grants_nothing_inside_an_organisation():
 
 
 def test_owners_grant_every_member_role_managers_not_owner():
-    assert set(assignable_roles(O)) == set(MEMBER_ROLES)
+    assert set(assignable_roles(OW)) == set(MEMBER_ROLES)
     assert Role.OWNER not in assignable_roles(M)
     assert assignable_roles(S) == () and assignable_roles(V) == ()
 

@@ -6,7 +6,7 @@ from django.test import Client
 
 from apps.accounts.models import ApiKey, Membership, User
 from apps.accounts.roles import Role
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import PASSWORD
 
 
 def _sign_in(client: Client, email: str, password: str = PASSWORD, next_url: str = ""):

@@ -31,6 +31,14 @@ def test_organisation_is_cloned_from_the_template_with_the_same_tables_and_guard
     with schema_context("gamma_metals"):
         entry = ActivityEntry.objects.get()
         assert entry.verb == "organisation.created"
+    # the clone carries the migration history, so later `migrate` runs treat it like any schema
+    assert _applied("gamma_metals") == _applied("tenant_template") != set()
+
+
+def _applied(schema: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')
+        return set(cursor.fetchall())
 
 
 def test_taken_address_is_refused_and_nothing_is_created(db, organisations):

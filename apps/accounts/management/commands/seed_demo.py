@@ -19,7 +19,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(self.style.SUCCESS("Demo ready."))
         self.stdout.write(f"  Public site: {public_url('/')}")
-        for slug, organisation in context.get("organisations", {}).items():
+        for organisation in context.get("organisations", {}).values():
             self.stdout.write(f"  {organisation.name_en}: {organisation_url(organisation, '/')}")
         self.stdout.write("  Demo logins (e-mail / password):")
         for email, password, roles in context.get("logins", []):
