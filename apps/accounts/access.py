@@ -5,7 +5,7 @@ Every request to an organisation host gets `request.access`: an Access when the 
 in order (membership first; auditor engagements add theirs), so no view has to know how access
 was granted, only what it allows.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 from uuid import UUID
@@ -27,12 +27,25 @@ class Access:
     label: str = ""
     membership_id: UUID | None = None
     api_key_id: UUID | None = None
-    # Set by other resolvers (e.g. an auditor engagement), for them to narrow what is visible.
-    grant_id: UUID | None = None
-    scope: dict[str, Any] = field(default_factory=dict)
+    # Set by other resolvers (an auditor engagement) to narrow what is visible. None = no restriction;
+    # an empty set = nothing of that kind. Selectors of the register, evidence, checklists and dossiers
+    # honour these: an auditor granted two shipments sees those shipments and what hangs off them.
+    engagement_id: UUID | None = None
+    shipment_scope: frozenset[UUID] | None = None
+    dossier_scope: frozenset[UUID] | None = None
 
     def can(self, perm: Perm | str) -> bool:
         return role_can(self.role, Perm(perm))
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.shipment_scope is not None or self.dossier_scope is not None
+
+    def sees_shipment(self, shipment_id: UUID) -> bool:
+        return self.shipment_scope is None or shipment_id in self.shipment_scope
+
+    def sees_dossier(self, dossier_id: UUID) -> bool:
+        return self.dossier_scope is None or dossier_id in self.dossier_scope
 
     @property
     def role_label(self) -> str:
