@@ -149,12 +149,23 @@ def host_of(organisation: Organisation | None) -> str:
 @pytest.fixture
 def client_for():
     """`client_for(user, alpha)`: a test client signed in as `user`, talking to alpha's host
-    (or to the public site when the organisation is None)."""
+    (or to the public site when the organisation is None).
 
-    def make(user=None, organisation: Organisation | None = None, **extra) -> Client:
+    The session is verified by a TOTP device (as after the TOTP step) when `otp` is true, and by
+    default when the user's role requires it (settings.OTP_REQUIRED_ROLES) or they have a device."""
+
+    def make(user=None, organisation: Organisation | None = None, otp: bool | None = None, **extra) -> Client:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from tests.accounts.factories import otp_required_for, verify_session
+
         client = Client(HTTP_HOST=host_of(organisation), **extra)
         if user is not None:
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            if otp is None:
+                otp = otp_required_for(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            if otp:
+                verify_session(client, user)
         return client
 
     return make
