@@ -49,8 +49,8 @@ class SecondFactorMiddleware:
                 return None
             if request.path.startswith(PENDING_ALLOWED_PREFIXES):
                 return None
-            return HttpResponseRedirect(reverse("audits:two_factor_verify") + "?"
-                                        + urlencode({"next": request.get_full_path()}))
+            return HttpResponseRedirect(reverse("audits:two_factor_verify", urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+                                        + "?" + urlencode({"next": request.get_full_path()}))
         access = getattr(request, "access", None)
         if (access is None or access.membership_id is None or access.role not in settings.OTP_REQUIRED_ROLES
                 or otp_verified(user) or request.path.startswith(TENANT_EXEMPT_PREFIXES)):

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts import selectors as account_selectors
 from apps.accounts import services as account_services
@@ -47,8 +47,9 @@ def _grant(request, form: EngagementGrantForm):
 
 
 @require(Perm.ENGAGEMENT_MANAGE)
+@require_http_methods(["GET", "POST"])
 def engagement_list(request):
-    form = EngagementGrantForm(request.POST or None)
+    form = EngagementGrantForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         engagement = _grant(request, form)
         if engagement is not None:
@@ -61,6 +62,7 @@ def engagement_list(request):
 
 
 @require(Perm.ENGAGEMENT_MANAGE)
+@require_safe
 def engagement_detail(request, engagement_id):
     engagement = selectors.engagement_get(organisation=request.organisation, engagement_id=engagement_id)
     if engagement is None:
@@ -85,6 +87,7 @@ def engagement_revoke(request, engagement_id):
 
 
 @require(Perm.FINDING_RAISE)
+@require_safe
 def hub_redirect(request):
     """The auditor's way back from an organisation to the hub of all their engagements."""
     return HttpResponseRedirect(public_url(reverse("audits:hub", urlconf="config.urls_public"), request=request))
@@ -122,7 +125,7 @@ def invitation(request, token: str):
     if not request.user.is_authenticated:
         if User.objects.filter(email__iexact=engagement.auditor_email).exists():
             return _login_redirect(request)
-        form = SignUpForm(request.POST or None, email=engagement.auditor_email)
+        form = SignUpForm(request.POST if request.method == "POST" else None, email=engagement.auditor_email)
         if request.method == "POST" and form.is_valid():
             user = account_services.user_create(
                 email=engagement.auditor_email, password=form.cleaned_data["password1"],

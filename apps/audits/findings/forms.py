@@ -36,5 +36,9 @@ class MessageForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "resolve_%s")
+        super().__init__(*args, **kwargs)
+
     text = forms.CharField(label=_("Resolution note (optional)"), max_length=10_000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))

@@ -7,6 +7,7 @@ and DELETE, see migration 0002): the thread is the record.
 """
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.models import BaseModel
 
@@ -25,7 +26,7 @@ class TargetKind(models.TextChoices):
 
 
 class FindingStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("finding status", "Open")
     ANSWERED = "answered", _("Answered")
     RESOLVED = "resolved", _("Resolved")
 

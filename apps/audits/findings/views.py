@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts.guards import require
 from apps.accounts.roles import Perm
@@ -17,6 +17,7 @@ from .models import FindingStatus, TargetKind
 
 
 @require(Perm.VIEW)
+@require_safe
 def finding_list(request):
     status = request.GET.get("status", "")
     findings = list(selectors.finding_list(access=request.access, status=status)[:500])
@@ -26,13 +27,14 @@ def finding_list(request):
 
 
 @require(Perm.FINDING_RAISE)
+@require_http_methods(["GET", "POST"])
 def finding_new(request):
     access = request.access
     if access.engagement_id is None:
         raise Http404
     initial = {field: request.GET[field] for field in ("shipment", "evidence_revision", "requirement")
                if request.GET.get(field)}
-    form = FindingRaiseForm(request.POST or None, initial=initial,
+    form = FindingRaiseForm(request.POST if request.method == "POST" else None, initial=initial,
                             shipments=selectors.shipments_in_scope(access=access))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -75,6 +77,7 @@ def _detail(request, finding, *, message_form=None, resolve_form=None, status=20
 
 
 @require(Perm.VIEW)
+@require_safe
 def finding_detail(request, finding_id):
     return _detail(request, _finding_or_404(request, finding_id))
 
@@ -88,6 +91,8 @@ def _act(request, finding_id, action, form_class, success: str):
         except services.NotFoundError as exc:
             raise Http404 from exc
         except ApplicationError as error:
+            if error.field is None:
+                messages.error(request, str(error.message))
             apply_error(form, error)
         else:
             messages.success(request, success)

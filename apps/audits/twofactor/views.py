@@ -78,7 +78,7 @@ def two_factor_verify(request):
         return finish_sign_in(request, next_url)
     if not services.otp_has_device(request.user):
         return redirect(_step_url("audits:two_factor_setup", next_url))
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         credentials = _axes_credentials(request.user)
         if AxesProxyHandler.is_locked(request, credentials):
@@ -118,7 +118,7 @@ def two_factor_setup(request):
             "device": confirmed, "recovery_left": services.recovery_codes_left(user),
             "required": services.otp_required(user)})
     device = services.totp_enrolment_device(user)
-    form = SetupCodeForm(request.POST or None)
+    form = SetupCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.totp_enrolment_confirm(user=user, device=device, code=form.cleaned_data["code"])
