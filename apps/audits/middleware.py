@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from apps.tenants.hosts import public_url
 
 from .access import otp_verified
+from .selectors import engagement_in_force
 from .services import access_log_record
 from .twofactor.services import PENDING_SESSION_KEY
 
@@ -28,7 +29,8 @@ class SecondFactorMiddleware:
       TOTP pages (and sign-out);
     - organisation host: a member whose role must use TOTP (settings.OTP_REQUIRED_ROLES) and whose
       session is not verified is sent to the TOTP step (API calls get 403 `otp_required`).
-    Auditors need no rule here: their access itself requires a verified session."""
+    Auditors' access itself requires a verified session; an auditor arriving unverified while an
+    engagement is in force is sent to the TOTP step too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,8 +54,14 @@ class SecondFactorMiddleware:
             return HttpResponseRedirect(reverse("audits:two_factor_verify", urlconf=settings.PUBLIC_SCHEMA_URLCONF)
                                         + "?" + urlencode({"next": request.get_full_path()}))
         access = getattr(request, "access", None)
-        if (access is None or access.membership_id is None or access.role not in settings.OTP_REQUIRED_ROLES
-                or otp_verified(user) or request.path.startswith(TENANT_EXEMPT_PREFIXES)):
+        if otp_verified(user) or request.path.startswith(TENANT_EXEMPT_PREFIXES):
+            return None
+        if access is None:
+            # An auditor whose session is not verified has no access at all; when an engagement is in
+            # force, send them to the TOTP step rather than to a not-found page.
+            if engagement_in_force(user=user, organisation=request.organisation) is None:
+                return None
+        elif access.membership_id is None or access.role not in settings.OTP_REQUIRED_ROLES:
             return None
         if request.path.startswith("/api/"):
             return JsonResponse({"code": "otp_required", "fields": {},

@@ -133,11 +133,15 @@ def test_whole_organisation_scope_is_unrestricted(alpha, auditor_of):
     assert access.shipment_scope is None and access.dossier_scope is None and not access.is_restricted
 
 
-def test_no_access_without_a_totp_verified_session(alpha, auditor_of, client_for):
+def test_no_access_without_a_totp_verified_session(alpha, beta, auditor_of, client_for):
     user, _engagement = auditor_of(alpha)
     user.is_verified = lambda: False
     assert engagement_access(user=user, organisation=alpha) is None
-    assert client_for(user, alpha, otp=False).get("/").status_code == 404
+    unverified = client_for(user, alpha, otp=False)
+    page = unverified.get("/audits/findings/")
+    assert page["Location"].startswith("http://localhost/accounts/two-factor/?next=")  # sent to the TOTP step
+    assert unverified.get("/api/v1/findings/").status_code == 403
+    assert client_for(user, beta, otp=False).get("/").status_code == 404  # no engagement there
     assert client_for(user, alpha, otp=True).get("/").status_code == 200
 
 
@@ -296,3 +300,11 @@ def test_auditor_on_the_organisation_host_finds_the_way_back_to_the_hub(alpha, a
     page = client.get("/").content.decode()
     assert 'href="/audits/hub/"' in page
     assert client.get("/audits/hub/")["Location"] == "http://localhost/auditor/"
+
+
+def test_existing_account_is_asked_to_sign_in_before_accepting(alpha, grant):
+    user = UserFactory()
+    grant(alpha, user.email)
+    path = _invitation_path()
+    response = Client(HTTP_HOST="localhost").get(path)
+    assert response["Location"] == f"/accounts/login/?next={path.replace('/', '%2F')}"

@@ -206,3 +206,20 @@ def test_finding_list_has_a_query_budget(alpha, auditor_client, make_member, cli
         assert member.get("/audits/findings/").status_code == 200
     with django_assert_max_num_queries(18):
         assert client.get("/audits/findings/").status_code == 200
+
+
+def test_forged_finding_post_without_csrf_token_is_refused(alpha, auditor_of):
+    from django.test import Client
+
+    from tests.accounts.factories import verify_session
+
+    user, _engagement = auditor_of(alpha)
+    client = Client(HTTP_HOST="alpha.localhost", enforce_csrf_checks=True)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    verify_session(client, user)
+    assert raise_on(client, requirement="r1").status_code == 403
+    api = client.post("/api/v1/findings/", {"target_kind": "requirement", "target_id": "r1", "severity": "minor",
+                                            "title": "t", "text": "x"}, content_type="application/json")
+    assert api.status_code == 403
+    with schema_context("alpha"):
+        assert not Finding.objects.exists()
