@@ -265,3 +265,9 @@ CELERY_BEAT_SCHEDULE.update({
         "schedule": crontab(hour=2, minute=10),
     },
 })
+
+# --- Exports and reporting (capability 8) ---------------------------------------------------------
+# Public-schema index of passport identifiers, so the public passport page resolves a scanned
+# GS1 Digital Link path to its organisation in one lookup (apps/exports/registry/models.py).
+SHARED_APPS += ["apps.exports.registry"]
+INSTALLED_APPS += ["apps.exports.registry"]
