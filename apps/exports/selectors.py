@@ -31,7 +31,7 @@ from .passport import (
 )
 from .readiness import Readiness, passport_readiness
 from .registry.models import PassportIndexEntry
-from .reporting import EventFacts, State, state_of
+from .reporting import EventFacts, State, UploadEvent, state_of
 
 PASSPORT_SCOPE = Q(eu_category__in=[EuCategory.LMT, EuCategory.EV]) | Q(eu_category=EuCategory.INDUSTRIAL,
                                                                          rated_energy_kwh__gt=2)
@@ -258,3 +258,10 @@ def reporting_board(*, access: Access | None = None, today: date | None = None) 
         event.state = state_of(event_facts(event), today)
         board[event.state].append(event)
     return {state: board.get(state, []) for state in (State.OVERDUE, State.DUE, State.REPORTED)}
+
+
+def upload_event(event: ReportingEvent) -> UploadEvent:
+    return UploadEvent(kind=event.kind, kind_label=str(event.get_kind_display()), occurred_on=event.occurred_on,
+                       deadline=event.deadline, counterparty=event.counterparty, mass_kg=event.mass_kg,
+                       reference=event.source_reference, unit_codes=list(event.unit_codes),
+                       original_codes=list(event.original_codes))

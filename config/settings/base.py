@@ -271,3 +271,13 @@ CELERY_BEAT_SCHEDULE.update({
 # GS1 Digital Link path to its organisation in one lookup (apps/exports/registry/models.py).
 SHARED_APPS += ["apps.exports.registry"]
 INSTALLED_APPS += ["apps.exports.registry"]
+# Columns of the traceability-platform upload file (CSV/XLSX). The platform's official format is not
+# published, so the layout is configurable: any of apps.exports.reporting.COLUMN_LABELS, in order.
+CELLPASS_PLATFORM_EXPORT_COLUMNS = env.list("CELLPASS_PLATFORM_EXPORT_COLUMNS",
+                                            default=["code", "event", "date", "counterparty", "mass_kg"])
+# The public passport endpoint (bare host) is listed in the organisation API's schema too.
+SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = [*SPECTACULAR_SETTINGS.get("PREPROCESSING_HOOKS", []),
+                                               "apps.api.v1.exports.public_endpoints_hook"]
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    *SPECTACULAR_SETTINGS.get("POSTPROCESSING_HOOKS", ["drf_spectacular.hooks.postprocess_schema_enums"]),
+    "apps.api.v1.exports.public_servers_hook"]
