@@ -81,7 +81,7 @@ def _index(passport: Passport, unit: BatteryUnit) -> None:
 def passport_issue(*, access: Access, unit: BatteryUnit, put_into_service_on: date | None = None) -> Passport:
     """The first passport of a unit in a passport category; indexed publicly for its QR code."""
     _require(access, Perm.REGISTER_EDIT)
-    unit = BatteryUnit.objects.select_for_update().select_related("model").get(pk=unit.pk)
+    unit = BatteryUnit.objects.select_for_update(of=("self",)).select_related("model").get(pk=unit.pk)
     _check_scope(unit)
     _check_service_date(put_into_service_on)
     if Passport.objects.filter(unit=unit, is_current=True).exists():
@@ -101,7 +101,7 @@ def passport_status_change(*, access: Access, passport: Passport, status: str, n
     change its status; repurposing and remanufacturing issue a new passport linked to the original
     (Art 77(7)), on the re-coded unit when there is one (it must keep the original code)."""
     _require(access, Perm.REGISTER_EDIT)
-    passport = Passport.objects.select_for_update().select_related("unit__model").get(pk=passport.pk)
+    passport = Passport.objects.select_for_update(of=("self",)).select_related("unit__model").get(pk=passport.pk)
     if not passport.is_current:
         raise ConflictError(MSG_NOT_CURRENT, code="passport_not_current")
     change = lifecycle.status_change(passport.status, status)
@@ -120,7 +120,7 @@ def passport_status_change(*, access: Access, passport: Passport, status: str, n
 
     target = old_unit
     if new_unit is not None:
-        target = BatteryUnit.objects.select_for_update().select_related("model").get(pk=new_unit.pk)
+        target = BatteryUnit.objects.select_for_update(of=("self",)).select_related("model").get(pk=new_unit.pk)
         if target.pk == old_unit.pk:
             raise ApplicationError(MSG_SAME_UNIT, code="same_unit", field="new_unit")
         if not lifecycle.keeps_original_code(old_code=old_unit.code, old_original_code=old_unit.original_code,

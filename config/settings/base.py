@@ -281,3 +281,5 @@ SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = [*SPECTACULAR_SETTINGS.get("PREPRO
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     *SPECTACULAR_SETTINGS.get("POSTPROCESSING_HOOKS", ["drf_spectacular.hooks.postprocess_schema_enums"]),
     "apps.api.v1.exports.public_servers_hook"]
+# After the traceability seeder (the exports seeder also creates what it needs when run first).
+DEMO_SEEDERS += ["apps.exports.demo.seed"]
