@@ -178,6 +178,25 @@ def passport_export_model(*, model: BatteryModel, tier: Tier, today: date | None
         raise _scope_error(error) from None
 
 
+def passport_unit_overview(*, unit: BatteryUnit, tier: Tier, passport: Passport | None = None,
+                           today: date | None = None) -> tuple[PassportExport, Readiness]:
+    """The unit's export for `tier` and its readiness, from one load of its facts."""
+    facts = passport_facts_for_unit(unit=unit, passport=passport, today=today)
+    try:
+        return build_passport(facts, tier), passport_readiness(facts)
+    except PassportScopeError as error:
+        raise _scope_error(error) from None
+
+
+def passport_model_overview(*, model: BatteryModel, tier: Tier, today: date | None = None
+                            ) -> tuple[PassportExport, Readiness]:
+    facts = passport_facts_for_model(model=model, today=today)
+    try:
+        return build_passport(facts, tier), passport_readiness(facts)
+    except PassportScopeError as error:
+        raise _scope_error(error) from None
+
+
 def readiness_for_unit(*, unit: BatteryUnit, today: date | None = None) -> Readiness:
     try:
         return passport_readiness(passport_facts_for_unit(unit=unit, passport=passport_current(unit=unit),

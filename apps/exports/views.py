@@ -98,15 +98,15 @@ def readiness(request):
 def unit_passport(request, unit_id):
     unit = _unit_or_404(request, unit_id)
     tier = _tier(request)
+    passport = selectors.passport_current(unit=unit)
     try:
-        export = selectors.passport_export_unit(unit=unit, tier=tier)
+        export, readiness = selectors.passport_unit_overview(unit=unit, tier=tier, passport=passport)
     except ApplicationError as error:
         return render(request, "exports/unit_passport.html", {"unit": unit, "refusal": error.message}, status=404)
-    passport = selectors.passport_current(unit=unit)
     can_edit = request.access.can(Perm.REGISTER_EDIT)
     context = {
         "unit": unit, "tier": tier, "passport": passport, "history": selectors.passport_history(unit=unit),
-        "readiness": selectors.readiness_for_unit(unit=unit), "can_edit": can_edit,
+        "readiness": readiness, "can_edit": can_edit,
         "issue_form": PassportIssueForm() if can_edit and passport is None else None,
         "status_form": PassportStatusForm(current_status=passport.status) if can_edit and passport else None,
         **_export_context(export),
@@ -191,10 +191,15 @@ def unit_passport_zip(request, unit_id):
                      filename=f"passport-{unit.code}-{export.tier.slug}.zip")
 
 
-def _model_export(request, model_id):
+def _model_or_404(request, model_id):
     model = selectors.passport_model_get(model_id=model_id)
     if model is None or request.access.is_restricted:
         raise Http404
+    return model
+
+
+def _model_export(request, model_id):
+    model = _model_or_404(request, model_id)
     try:
         return model, selectors.passport_export_model(model=model, tier=_tier(request))
     except ApplicationError:
@@ -203,8 +208,12 @@ def _model_export(request, model_id):
 
 @require(Perm.VIEW)
 def model_passport(request, model_id):
-    model, export = _model_export(request, model_id)
-    context = {"model": model, "tier": _tier(request), "readiness": selectors.readiness_for_model(model=model),
+    model = _model_or_404(request, model_id)
+    try:
+        export, readiness = selectors.passport_model_overview(model=model, tier=_tier(request))
+    except ApplicationError:
+        raise Http404 from None
+    context = {"model": model, "tier": _tier(request), "readiness": readiness,
                "units": list(selectors.passport_unit_list(access=request.access, model=model)),
                **_export_context(export)}
     return render(request, "exports/model_passport.html", context)
