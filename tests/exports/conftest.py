@@ -46,6 +46,15 @@ def make_unit(model, code: str = UNITS[0][0], serial: str = UNITS[0][1], **overr
     return BatteryUnit.objects.create(**values)
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; a request in Chinese earlier in the thread must not leak."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def ev_world(alpha, in_tenant):
     """In alpha's schema (kept entered for the test): a complete EV model and one unit with a BMS read-out."""
