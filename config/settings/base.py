@@ -283,3 +283,11 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "apps.api.v1.exports.public_servers_hook"]
 # After the traceability seeder (the exports seeder also creates what it needs when run first).
 DEMO_SEEDERS += ["apps.exports.demo.seed"]
+CELERY_BEAT_SCHEDULE.update({
+    # 02:40 UTC nightly (10:40 in China, after the night's imports): derive traceability-platform
+    # reporting events from the register and recount provisional deadlines in every organisation.
+    "exports-reporting-sync": {
+        "task": "apps.exports.tasks.reporting_events_sync_all_task",
+        "schedule": crontab(hour=2, minute=40),
+    },
+})
