@@ -282,6 +282,8 @@ class ReportingExportApi(APIView):
                                "format is not published). One row per battery code; formula-like cells escaped.",
                    operation_id="reporting_export")
     def get(self, request, kind: str):
+        if kind not in ("csv", "xlsx"):
+            raise Http404
         columns = reporting.check_columns(settings.CELLPASS_PLATFORM_EXPORT_COLUMNS)
         events = [selectors.upload_event(event) for event in selectors.reporting_event_list(
             access=request._request.access, state="") if not event.platform_reference]
