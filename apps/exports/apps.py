@@ -14,8 +14,11 @@ def dashboard_panel(request) -> dict | None:
 
     today = timezone.localdate()
     pending = reporting_event_list(access=access, today=today).filter(platform_reference="")
+    passports = Passport.objects.filter(is_current=True)
+    if access.shipment_scope is not None:
+        passports = passports.filter(unit__shipments__in=access.shipment_scope).distinct()
     return {"title": _("Exports and reporting"), "template": "exports/_dashboard_panel.html",
-            "data": {"passports": Passport.objects.filter(is_current=True).count(),
+            "data": {"passports": passports.count(),
                      "overdue": pending.filter(deadline__lt=today).count(),
                      "due": pending.filter(deadline__gte=today).count()}}
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
@@ -197,6 +197,26 @@ def passport_model_overview(*, model: BatteryModel, tier: Tier, today: date | No
         raise _scope_error(error) from None
 
 
+def readiness_for_models(*, models: Iterable[BatteryModel], today: date | None = None
+                         ) -> list[tuple[BatteryModel, Readiness]]:
+    """Readiness of several models from one query for all their documents (the readiness page)."""
+    models = list(models)
+    linked: dict[UUID, list[EvidenceRevision]] = defaultdict(list)
+    revisions = _revisions(evidence__doc_type__in=kf.MODEL_LEVEL_TYPES,
+                           evidence__battery_models__in=models).annotate(linked_model=F("evidence__battery_models"))
+    for revision in revisions:
+        linked[revision.linked_model].append(revision)
+    result = []
+    for model in models:
+        facts = PassportFacts(model=model_facts(model), documents=tuple(_documents(linked[model.pk], "model")),
+                              today=today or _today())
+        try:
+            result.append((model, passport_readiness(facts)))
+        except PassportScopeError:
+            continue
+    return result
+
+
 def readiness_for_unit(*, unit: BatteryUnit, today: date | None = None) -> Readiness:
     try:
         return passport_readiness(passport_facts_for_unit(unit=unit, passport=passport_current(unit=unit),
@@ -239,7 +259,6 @@ def public_passport(*, entry: PassportIndexEntry, today: date | None = None
                                     Tier.PUBLIC)
         except PassportScopeError:
             return None
-        list(passport.successors.all())  # loaded here, inside the schema, for the page
     return organisation, passport, export
 
 

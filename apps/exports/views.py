@@ -83,14 +83,9 @@ def passport_list(request):
 
 @require(Perm.VIEW)
 def readiness(request):
-    rows = []
-    for model in selectors.passport_model_list():
-        try:
-            result = selectors.readiness_for_model(model=model)
-        except ApplicationError:
-            continue
-        rows.append({"model": model, "ready": result.count(READY), "awaiting": result.count(AWAITING_REVIEW),
-                     "missing": result.count(MISSING) + result.count(REFUSED), "open": result.mandatory_open})
+    rows = [{"model": model, "ready": result.count(READY), "awaiting": result.count(AWAITING_REVIEW),
+             "missing": result.count(MISSING) + result.count(REFUSED), "open": result.mandatory_open}
+            for model, result in selectors.readiness_for_models(models=selectors.passport_model_list())]
     return render(request, "exports/readiness_list.html", {"rows": rows})
 
 

@@ -23,8 +23,7 @@ def _show(request, entry):
     organisation, passport, export = result
     successor = entry.successor_identifier if not entry.is_current else ""
     context = {"organisation": organisation, "passport": passport, "export": export, "entry": entry,
-               "sections": sections(export), "successor": successor,
-               "missing": [m for m in export.missing if m.prop.mandatory(export.category)]}
+               "sections": sections(export), "successor": successor}
     return render(request, "exports/public_passport.html", context)
 
 

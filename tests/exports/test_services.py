@@ -243,3 +243,23 @@ def test_recording_a_submission(beta, in_tenant, member_access):
             "GJ-1", date(2026, 10, 20), staff.label)
         entry = ActivityEntry.objects.get(verb="reporting.submitted")
         assert entry.data["late"] is False and entry.data["reference"] == "GJ-1"
+
+
+def test_a_restricted_access_sees_only_what_hangs_off_its_shipments(beta, in_tenant):
+    from apps.accounts.access import Access
+
+    with in_tenant(beta):
+        granted = _receipt("IN-GRANTED", date(2026, 9, 28), ["SEVPE75N3A0001R190000011"])
+        _receipt("IN-OTHER", date(2026, 9, 29), ["SEVPE75N3A0001R190000012"])
+        services.reporting_events_sync(actor=Actor.system("test"))
+        auditor = Access(organisation_id=beta.pk, role=Role.AUDITOR, shipment_scope=frozenset({granted.pk}))
+        assert [e.source_reference for e in selectors.reporting_event_list(access=auditor)] == ["IN-GRANTED"]
+        assert [u.code for u in selectors.passport_unit_list(access=auditor)] == []
+        model = make_model()
+        unit = granted.units.get()
+        unit.model = model
+        unit.save()
+        assert [u.code for u in selectors.passport_unit_list(access=auditor)] == ["SEVPE75N3A0001R190000011"]
+        assert selectors.unit_get(access=auditor, unit_id=unit.pk) == unit
+        other = Shipment.objects.get(reference="IN-OTHER").units.get()
+        assert selectors.unit_get(access=auditor, unit_id=other.pk) is None

@@ -109,6 +109,8 @@ def test_list_pages_keep_their_query_budget(issued, alpha, make_member, client_f
     with in_tenant(alpha):
         for index in range(12):
             make_unit(issued["model"], code=f"SEVPE75N3A0001R35{index:07d}", serial=f"SN{index}")
+        for index in range(5):
+            make_model(code=f"EVP-{index}")
     client = client_for(make_member(alpha, Role.VIEWER), alpha)
     client.get("/passports/")
     with django_assert_max_num_queries(16):
