@@ -239,6 +239,10 @@ def platform_columns() -> tuple[str, ...]:
 def reporting_board(request):
     today = timezone.localdate()
     board = selectors.reporting_board(access=request.access, today=today)
+    for event in (event for events in board.values() for event in events):
+        event.working_days = reporting.DEADLINE_RULES[event.kind].working_days
+        event.holidays = workdays.holidays_between(event.occurred_on, event.deadline)
+        event.worked_weekends = workdays.adjusted_working_weekends_between(event.occurred_on, event.deadline)
     provisional = [event for events in board.values() for event in events if event.deadline_provisional]
     context = {
         "board": board, "today": today, "coverage": workdays.coverage(),

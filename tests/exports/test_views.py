@@ -135,6 +135,8 @@ def test_reporting_board_states_submission_and_exports(beta, in_tenant, make_mem
     html = page.content.decode()
     assert 'data-testid="calendar-coverage"' in html and "2004" in html and "2026" in html
     assert 'data-testid="calendar-warning"' in html and "2027" in html
+    # the receipt of 28 Sep 2026 runs over National Day week and the worked Saturday 10 Oct
+    assert "30 working days · holidays skipped: 5 (10-01…10-07) · working weekends: 10-10" in html
     response = staff.post(f"/reporting/events/{first.pk}/submit/", {"platform_reference": "",
                                                                      "reported_on": "2026-10-20"})
     assert response.status_code == 400
