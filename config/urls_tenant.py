@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("apps.accounts.urls_tenant")),
     path("", include(("apps.api.urls", "api"), namespace="api")),
     path("audits/", include("apps.audits.urls_tenant")),
+    path("", include("apps.exports.urls")),
 ]

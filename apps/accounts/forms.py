@@ -14,7 +14,7 @@ class SignInForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"))
+    role = forms.ChoiceField(label=_("Role"), initial=Role.STAFF)
 
     def __init__(self, *args, roles: tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)

@@ -100,7 +100,8 @@ def sign_in(request):
             form.add_error(None, _("E-mail address or password is wrong."))
         else:
             login(request, user)
-            services.user_set_language(user=user, language=request.LANGUAGE_CODE)
+            if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:  # chosen on this page: remember it
+                services.user_set_language(user=user, language=request.LANGUAGE_CODE)
             step = _second_factor_step(request, next_url)
             if step:
                 return HttpResponseRedirect(step)

@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .v1 import audits, organisation
+from .v1 import audits, exports, organisation
 
 v1 = [
     path("me/", organisation.MeApi.as_view(), name="me"),
@@ -21,6 +21,7 @@ v1 = [
     path("findings/<uuid:finding_id>/resolve/", audits.FindingResolveApi.as_view(), name="finding-resolve"),
     path("findings/<uuid:finding_id>/reply/", audits.FindingReplyApi.as_view(), name="finding-reply"),
     path("findings/<uuid:finding_id>/reopen/", audits.FindingReopenApi.as_view(), name="finding-reopen"),
+    *exports.urlpatterns_v1,
 ]
 
 urlpatterns = [

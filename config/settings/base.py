@@ -284,3 +284,29 @@ MIDDLEWARE += [
     # Every request made through an auditor engagement is written to its access log.
     "apps.audits.middleware.EngagementAccessLogMiddleware",
 ]
+
+# --- Exports and reporting (capability 8) ---------------------------------------------------------
+# Public-schema index of passport identifiers, so the public passport page resolves a scanned
+# GS1 Digital Link path to its organisation in one lookup (apps/exports/registry/models.py).
+SHARED_APPS += ["apps.exports.registry"]
+INSTALLED_APPS += ["apps.exports.registry"]
+# Columns of the traceability-platform upload file (CSV/XLSX). The platform's official format is not
+# published, so the layout is configurable: any of apps.exports.reporting.COLUMN_LABELS, in order.
+CELLPASS_PLATFORM_EXPORT_COLUMNS = env.list("CELLPASS_PLATFORM_EXPORT_COLUMNS",
+                                            default=["code", "event", "date", "counterparty", "mass_kg"])
+# The public passport endpoint (bare host) is listed in the organisation API's schema too.
+SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = [*SPECTACULAR_SETTINGS.get("PREPROCESSING_HOOKS", []),
+                                               "apps.api.v1.exports.public_endpoints_hook"]
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    *SPECTACULAR_SETTINGS.get("POSTPROCESSING_HOOKS", ["drf_spectacular.hooks.postprocess_schema_enums"]),
+    "apps.api.v1.exports.public_servers_hook"]
+# After the traceability seeder (the exports seeder also creates what it needs when run first).
+DEMO_SEEDERS += ["apps.exports.demo.seed"]
+CELERY_BEAT_SCHEDULE.update({
+    # 02:40 UTC nightly (10:40 in China, after the night's imports): derive traceability-platform
+    # reporting events from the register and recount provisional deadlines in every organisation.
+    "exports-reporting-sync": {
+        "task": "apps.exports.tasks.reporting_events_sync_all_task",
+        "schedule": crontab(hour=2, minute=40),
+    },
+})

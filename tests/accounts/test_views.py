@@ -165,3 +165,13 @@ def test_language_choice_follows_the_user_to_the_organisation_host(alpha, make_m
     assert User.objects.get(pk=user.pk).language == "zh-hans"
     page = client_for(user, alpha).get("/").content.decode()
     assert "成员" in page  # "Members" in the navigation
+
+
+def test_stored_language_wins_over_the_browser_at_sign_in(alpha, make_member):
+    user = make_member(alpha, language="zh-hans")
+    public = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="en")
+    location = _sign_in(public, user.email)["Location"].replace("http://alpha.localhost", "")
+    tenant = Client(HTTP_HOST="alpha.localhost", HTTP_ACCEPT_LANGUAGE="en")
+    tenant.get(location)
+    assert User.objects.get(pk=user.pk).language == "zh-hans"
+    assert "成员" in tenant.get("/").content.decode()
