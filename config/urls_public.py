@@ -7,5 +7,6 @@ from apps.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("apps.accounts.urls_public")),
+    path("", include("apps.audits.urls_public")),
     path("", include([*exports_api.public_urlpatterns, path("", include("apps.exports.urls_public"))])),
 ]

@@ -7,5 +7,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("apps.accounts.urls_tenant")),
     path("", include(("apps.api.urls", "api"), namespace="api")),
+    path("audits/", include("apps.audits.urls_tenant")),
     path("", include("apps.exports.urls")),
 ]

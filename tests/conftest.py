@@ -149,15 +149,43 @@ def host_of(organisation: Organisation | None) -> str:
 @pytest.fixture
 def client_for():
     """`client_for(user, alpha)`: a test client signed in as `user`, talking to alpha's host
-    (or to the public site when the organisation is None)."""
+    (or to the public site when the organisation is None).
 
-    def make(user=None, organisation: Organisation | None = None, **extra) -> Client:
+    The session is verified by a TOTP device (as after the TOTP step) when `otp` is true, and by
+    default when the user's role requires it (settings.OTP_REQUIRED_ROLES) or they have a device."""
+
+    def make(user=None, organisation: Organisation | None = None, otp: bool | None = None, **extra) -> Client:
+        from tests.accounts.factories import verify_session
+
         client = Client(HTTP_HOST=host_of(organisation), **extra)
         if user is not None:
+            client.cellpass_otp = otp
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            if otp:
+                verify_session(client, user)
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`Client.force_login` stands for a finished sign-in: for a user whose role requires TOTP
+    (settings.OTP_REQUIRED_ROLES) or who has a device, the session is verified too, as after the TOTP
+    step. A client with `cellpass_otp = False` (`client_for(..., otp=False)`) stays unverified."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if getattr(self, "cellpass_otp", None) is None:
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            from tests.accounts.factories import otp_required_for, verify_session
+
+            if otp_required_for(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                verify_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 # --- real Celery worker -----------------------------------------------------------------

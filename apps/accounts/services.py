@@ -268,15 +268,42 @@ HANDOFF_SALT = "cellpass.accounts.handoff"
 HANDOFF_MAX_AGE = 120
 
 
-def handoff_token_create(*, user: User, organisation: Organisation, next_path: str = "/") -> str:
+def handoff_token_create(*, user: User, organisation: Organisation, next_path: str = "/",
+                         otp_device: Any = None) -> str:
+    """`otp_device`: the django-otp device that verified the public session, if any; the session
+    opened on the organisation host is then verified by it too (a second factor is per session)."""
     if not next_path.startswith("/") or next_path.startswith("//"):
         next_path = "/"
     payload = {"u": str(user.pk), "o": str(organisation.pk), "e": user.session_epoch, "n": next_path,
                "j": secrets.token_hex(16)}
+    if otp_device is not None and otp_device.user_id == user.pk:
+        payload["d"] = otp_device.persistent_id
     return signing.dumps(payload, salt=HANDOFF_SALT, compress=True)
 
 
+def handoff_token_redeem(*, token: str, organisation: Organisation) -> tuple[User, str, Any]:
+    """The user, the path to open and the OTP device that verified the sign-in (or None)."""
+    user, payload = _handoff_payload(token=token, organisation=organisation)
+    return user, payload.get("n") or "/", _otp_device(user, payload.get("d"))
+
+
+def _otp_device(user: User, persistent_id: str | None) -> Any:
+    if not persistent_id:
+        return None
+    from django_otp.models import Device
+
+    device = Device.from_persistent_id(persistent_id)
+    if device is None or device.user_id != user.pk or not device.confirmed:
+        return None
+    return device
+
+
 def handoff_token_consume(*, token: str, organisation: Organisation) -> tuple[User, str]:
+    user, payload = _handoff_payload(token=token, organisation=organisation)
+    return user, payload.get("n") or "/"
+
+
+def _handoff_payload(*, token: str, organisation: Organisation) -> tuple[User, dict[str, Any]]:
     try:
         payload: dict[str, Any] = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
     except signing.BadSignature as exc:
@@ -288,4 +315,4 @@ def handoff_token_consume(*, token: str, organisation: Organisation) -> tuple[Us
     user = User.objects.filter(pk=payload["u"], is_active=True).first()
     if user is None or user.session_epoch != payload.get("e"):
         raise ApplicationError(MSG_HANDOFF_INVALID, code="handoff_invalid")
-    return user, payload.get("n") or "/"
+    return user, payload

@@ -11,9 +11,11 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
+from django_otp import login as otp_login
 
 from apps.activity.selectors import activity_first_broken_entry, activity_list, chain_check_latest
 from apps.activity.verbs import label_for
@@ -49,7 +51,9 @@ def _organisation_for_next(next_url: str, user) -> tuple[object | None, str]:
 
 
 def _open_organisation(request, organisation, next_path: str = "/") -> HttpResponseRedirect:
-    token = services.handoff_token_create(user=request.user, organisation=organisation, next_path=next_path)
+    # A session verified by a second factor (django-otp) opens a verified session there too.
+    token = services.handoff_token_create(user=request.user, organisation=organisation, next_path=next_path,
+                                          otp_device=getattr(request.user, "otp_device", None))
     return HttpResponseRedirect(organisation_url(organisation, f"/accounts/handoff/?token={token}", request=request))
 
 
@@ -63,6 +67,17 @@ def _after_sign_in(request, next_url: str = "") -> HttpResponseRedirect:
     if len(memberships) == 1:
         return _open_organisation(request, memberships[0].organisation)
     return redirect("accounts:organisations")
+
+
+# Sign-in steps after the password (the TOTP second factor) finish by calling this.
+continue_sign_in = _after_sign_in
+
+
+def _second_factor_step(request, next_url: str) -> str | None:
+    """settings.SIGN_IN_SECOND_FACTOR: dotted path of `(request, next_url) -> url | None`, the step
+    that must follow the password (None: sign-in is complete)."""
+    hook = getattr(settings, "SIGN_IN_SECOND_FACTOR", "")
+    return import_string(hook)(request, next_url) if hook else None
 
 
 def landing(request):
@@ -87,6 +102,9 @@ def sign_in(request):
             login(request, user)
             if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:  # chosen on this page: remember it
                 services.user_set_language(user=user, language=request.LANGUAGE_CODE)
+            step = _second_factor_step(request, next_url)
+            if step:
+                return HttpResponseRedirect(step)
             return _after_sign_in(request, next_url)
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
@@ -185,12 +203,14 @@ def handoff(request):
     if request.organisation is None:
         raise Http404
     try:
-        user, next_path = services.handoff_token_consume(token=request.GET.get("token", ""),
-                                                         organisation=request.organisation)
+        user, next_path, otp_device = services.handoff_token_redeem(token=request.GET.get("token", ""),
+                                                                    organisation=request.organisation)
     except ApplicationError as error:
         messages.error(request, error.message)
         return login_redirect(request)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if otp_device is not None:
+        otp_login(request, otp_device)
     if not url_has_allowed_host_and_scheme(next_path, allowed_hosts={request.get_host()}):
         next_path = "/"
     return HttpResponseRedirect(next_path)

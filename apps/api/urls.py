@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .v1 import exports, organisation
+from .v1 import audits, exports, organisation
 
 v1 = [
     path("me/", organisation.MeApi.as_view(), name="me"),
@@ -10,6 +10,17 @@ v1 = [
     path("members/", organisation.MemberListApi.as_view(), name="members"),
     path("activity/", organisation.ActivityListApi.as_view(), name="activity"),
     path("activity/verify/", organisation.ActivityVerifyApi.as_view(), name="activity-verify"),
+    path("engagements/", audits.EngagementListApi.as_view(), name="engagements"),
+    path("engagements/<uuid:engagement_id>/", audits.EngagementDetailApi.as_view(), name="engagement"),
+    path("engagements/<uuid:engagement_id>/revoke/", audits.EngagementRevokeApi.as_view(), name="engagement-revoke"),
+    path("engagements/<uuid:engagement_id>/access-log/", audits.EngagementAccessLogApi.as_view(),
+         name="engagement-access-log"),
+    path("findings/", audits.FindingListApi.as_view(), name="findings"),
+    path("findings/<uuid:finding_id>/", audits.FindingDetailApi.as_view(), name="finding"),
+    path("findings/<uuid:finding_id>/answer/", audits.FindingAnswerApi.as_view(), name="finding-answer"),
+    path("findings/<uuid:finding_id>/resolve/", audits.FindingResolveApi.as_view(), name="finding-resolve"),
+    path("findings/<uuid:finding_id>/reply/", audits.FindingReplyApi.as_view(), name="finding-reply"),
+    path("findings/<uuid:finding_id>/reopen/", audits.FindingReopenApi.as_view(), name="finding-reopen"),
     *exports.urlpatterns_v1,
 ]
 

@@ -46,6 +46,7 @@ SHARED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "apps.core",
     "apps.accounts",
     "apps.custody",
@@ -61,6 +62,7 @@ TENANT_APPS = [
     "apps.checklists",
     "apps.dossiers",
     "apps.exports",
+    "apps.audits.findings",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -189,9 +191,9 @@ if env("EMAIL_URL", default=""):
     vars().update(env.email("EMAIL_URL"))
 
 # Who may act inside an organisation: each resolver returns an Access or None (first match wins).
-ACCESS_RESOLVERS = ["apps.accounts.access.membership_access"]
+ACCESS_RESOLVERS = ["apps.accounts.access.membership_access", "apps.audits.access.engagement_access"]
 # Idempotent demo seeders run by `manage.py seed_demo`, in order.
-DEMO_SEEDERS = ["apps.accounts.demo.seed"]
+DEMO_SEEDERS = ["apps.accounts.demo.seed", "apps.audits.demo.seed"]
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
@@ -265,6 +267,23 @@ CELERY_BEAT_SCHEDULE.update({
         "schedule": crontab(hour=2, minute=10),
     },
 })
+
+# --- Auditor engagements and the TOTP second factor (apps.audits) ------------------------------
+# Member roles that must sign in with a TOTP second factor; auditors always must (an engagement
+# only grants access to a session verified by TOTP).
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["owner"])
+# After the password, the TOTP step (verification, or enrolment when required and missing).
+SIGN_IN_SECOND_FACTOR = "apps.audits.twofactor.views.sign_in_second_factor"
+OTP_TOTP_ISSUER = "Cellpass"
+# Longest engagement window an organisation may grant, in days.
+ENGAGEMENT_MAX_DAYS = env.int("ENGAGEMENT_MAX_DAYS", default=366)
+MIDDLEWARE += [
+    # Owners (OTP_REQUIRED_ROLES) without a verified session are sent to the TOTP step; a
+    # half-finished sign-in (password without TOTP) reaches nothing but that step.
+    "apps.audits.middleware.SecondFactorMiddleware",
+    # Every request made through an auditor engagement is written to its access log.
+    "apps.audits.middleware.EngagementAccessLogMiddleware",
+]
 
 # --- Exports and reporting (capability 8) ---------------------------------------------------------
 # Public-schema index of passport identifiers, so the public passport page resolves a scanned

@@ -6,11 +6,13 @@ from django.test import Client
 
 from apps.accounts.models import ApiKey, Membership, User
 from apps.accounts.roles import Role
-from tests.accounts.factories import PASSWORD
+from tests.accounts.factories import PASSWORD, pass_second_factor
 
 
 def _sign_in(client: Client, email: str, password: str = PASSWORD, next_url: str = ""):
-    return client.post("/accounts/login/", {"username": email, "password": password, "next": next_url})
+    """The sign-in form, then the TOTP step when the user's role requires it."""
+    response = client.post("/accounts/login/", {"username": email, "password": password, "next": next_url})
+    return pass_second_factor(client, response, email)
 
 
 def test_sign_in_with_one_organisation_hands_off_to_its_host(alpha, make_member):
