@@ -11,6 +11,6 @@ class AccountsConfig(AppConfig):
         from apps.core import navigation as nav
 
         nav.register(nav.NavItem("dashboard", _("Dashboard"), "accounts:dashboard", "view", order=0))
-        nav.register(nav.NavItem("members", _("Members"), "accounts:members", "view", order=900))
+        nav.register(nav.NavItem("members", _("Members"), "accounts:members", "member.view", order=900))
         nav.register(nav.NavItem("activity", _("Activity"), "accounts:activity", "activity.view", order=920))
         nav.register(nav.NavItem("api_keys", _("API keys"), "accounts:api_keys", "apikey.manage", order=950))

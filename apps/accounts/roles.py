@@ -35,13 +35,14 @@ class Perm(StrEnum):
     FINDING_RAISE = "finding.raise"
     FINDING_ANSWER = "finding.answer"
     ENGAGEMENT_MANAGE = "engagement.manage"  # grant and revoke auditor access
+    MEMBER_VIEW = "member.view"  # see who works in the organisation (not external auditors)
     MEMBER_MANAGE = "member.manage"
     APIKEY_MANAGE = "apikey.manage"
     ACTIVITY_VIEW = "activity.view"
     ORGANISATION_EDIT = "organisation.edit"
 
 
-_VIEWER = {Perm.VIEW, Perm.DOSSIER_DOWNLOAD}
+_VIEWER = {Perm.VIEW, Perm.DOSSIER_DOWNLOAD, Perm.MEMBER_VIEW}
 _STAFF = _VIEWER | {
     Perm.REGISTER_EDIT, Perm.REGISTER_IMPORT, Perm.EVIDENCE_UPLOAD, Perm.CHECKLIST_RUN,
     Perm.CUSTODY_DISPATCH, Perm.CUSTODY_RECEIVE, Perm.DOSSIER_GENERATE, Perm.FINDING_ANSWER,

@@ -216,7 +216,7 @@ def handoff(request):
     return HttpResponseRedirect(next_path)
 
 
-@require(Perm.VIEW)
+@require(Perm.MEMBER_VIEW)
 def members(request):
     access = request.access
     can_manage = access.can(Perm.MEMBER_MANAGE)

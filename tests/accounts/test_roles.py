@@ -21,6 +21,7 @@ MATRIX = {
     Perm.FINDING_RAISE: {A},
     Perm.FINDING_ANSWER: {OW, M, S},
     Perm.ENGAGEMENT_MANAGE: {OW, M},
+    Perm.MEMBER_VIEW: {OW, M, S, V},
     Perm.MEMBER_MANAGE: {OW, M},
     Perm.APIKEY_MANAGE: {OW},
     Perm.ACTIVITY_VIEW: {OW, M},

@@ -48,6 +48,7 @@ class MeApi(APIView):
 
 
 class MemberListApi(ListAPIView):
+    required_permission = Perm.MEMBER_VIEW
     class OutputSerializer(serializers.Serializer):
         id = serializers.UUIDField()
         email = serializers.EmailField(source="user.email")
