@@ -6,5 +6,6 @@ from apps.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("apps.accounts.urls_tenant")),
+    path("", include("apps.evidence.urls")),
     path("", include(("apps.api.urls", "api"), namespace="api")),
 ]

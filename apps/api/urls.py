@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .v1 import organisation
+from .v1 import evidence, organisation
 
 v1 = [
     path("me/", organisation.MeApi.as_view(), name="me"),
@@ -10,6 +10,16 @@ v1 = [
     path("members/", organisation.MemberListApi.as_view(), name="members"),
     path("activity/", organisation.ActivityListApi.as_view(), name="activity"),
     path("activity/verify/", organisation.ActivityVerifyApi.as_view(), name="activity-verify"),
+    path("evidence/", evidence.EvidenceListCreateApi.as_view(), name="evidence"),
+    path("evidence/types/", evidence.EvidenceTypesApi.as_view(), name="evidence-types"),
+    path("evidence/<uuid:evidence_id>/", evidence.EvidenceDetailApi.as_view(), name="evidence-detail"),
+    path("evidence/<uuid:evidence_id>/revisions/", evidence.EvidenceReviseApi.as_view(), name="evidence-revise"),
+    path("evidence/revisions/<uuid:revision_id>/download/", evidence.RevisionDownloadApi.as_view(),
+         name="evidence-download"),
+    path("evidence/revisions/<uuid:revision_id>/accept/", evidence.RevisionAcceptApi.as_view(),
+         name="evidence-accept"),
+    path("evidence/revisions/<uuid:revision_id>/reject/", evidence.RevisionRejectApi.as_view(),
+         name="evidence-reject"),
 ]
 
 urlpatterns = [
