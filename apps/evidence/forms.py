@@ -169,7 +169,7 @@ class EvidenceUploadForm(KeyFieldsMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
     reference = forms.CharField(label=_("Document number"), max_length=100, required=False)
     issuer = forms.CharField(label=_("Issuer"), max_length=200, required=False)
-    file = forms.FileField(label=_("File"), required=False,
+    file = forms.FileField(label=_("File"), required=False, allow_empty_file=True,
                            help_text=_("PDF, image, xlsx, docx, csv, txt or zip."),
                            widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}))
     effective_date = forms.DateField(label=_("Effective from"), required=False, widget=DateInput())
@@ -200,7 +200,7 @@ class EvidenceUploadForm(KeyFieldsMixin, forms.Form):
 
 
 class RevisionForm(KeyFieldsMixin, forms.Form):
-    file = forms.FileField(label=_("File"), required=False,
+    file = forms.FileField(label=_("File"), required=False, allow_empty_file=True,
                            widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}))
     effective_date = forms.DateField(label=_("Effective from"), required=False, widget=DateInput())
     expiry_date = forms.DateField(label=_("Expires on"), required=False, widget=DateInput())
