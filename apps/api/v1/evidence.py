@@ -50,9 +50,10 @@ class UploadApiMixin:
         return super().initialize_request(request, *args, **kwargs)
 
     def upload_of(self, request) -> Any:
+        upload = request.FILES.get("file")  # parses the body (through the handler) if not done yet
         if self.upload_handler is not None and self.upload_handler.refusal == "too_large":
             raise services.too_large_error()
-        return request.FILES.get("file")
+        return upload
 
 
 # --- output -------------------------------------------------------------------------------------
