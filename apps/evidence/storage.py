@@ -71,6 +71,7 @@ class HashedUpload(UploadedFile):
 
     def finish(self) -> None:
         self.file.flush()
+        os.fsync(self.file.fileno())  # the evidence is on disk before any row says it exists
         self.sha256 = self._hasher.hexdigest()
         self.file.seek(0)
 
@@ -203,6 +204,8 @@ def stage(upload: IO[bytes] | UploadedFile, max_bytes: int) -> Staged:
                     raise TooLarge
                 hasher.update(chunk)
                 handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
     except BaseException:
         os.unlink(handle.name)
         raise
