@@ -331,7 +331,7 @@ REGISTRY: dict[str, DocType] = {d.code: d for d in [
        text("laboratory", _("Laboratory"), required=True),
        day("sample_date", _("Sample date"), required=True),
        day("report_date", _("Report date")),
-       Field("elements", _("Element content (% of mass)"), Kind.PERCENT_MAP, required=True, keys=ELEMENTS,
+       Field("elements", _("Element content (mass per cent)"), Kind.PERCENT_MAP, required=True, keys=ELEMENTS,
              unit="%", min_value=ZERO, max_value=HUNDRED,
              help_text=_("Each 0–100 %; together at most 100 %."), source="REFERENCE §5.2 SKYBEAR; §2.9 NEAA"),
        checks=(not_before("sample_date", "report_date"), percent_sum_at_most_100("elements")),

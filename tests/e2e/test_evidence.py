@@ -9,7 +9,7 @@ from apps.accounts.roles import Role
 from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.e2e
-pytest_plugins = ["tests.evidence.conftest"]  # vault
+pytest_plugins = ["tests.evidence.fixtures"]  # vault
 
 
 def sign_in(page, site, email):

@@ -17,7 +17,7 @@ from apps.activity.models import ActivityEntry
 from apps.evidence import services
 from apps.evidence.models import Evidence, EvidenceRevision, RevisionStatus
 from apps.traceability.models import BatteryUnit, MaterialLot, Shipment, ShipmentUnit
-from tests.evidence.conftest import MANIFEST_FIELDS, make_pdf
+from tests.evidence.fixtures import MANIFEST_FIELDS, make_pdf
 
 
 def multipart(fields: dict, files: list[tuple[str, str, bytes, str]]) -> tuple[bytes, str]:

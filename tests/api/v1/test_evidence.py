@@ -15,10 +15,10 @@ from apps.accounts.roles import Role
 from apps.evidence import services
 from apps.evidence.models import EvidenceRevision
 from apps.traceability.models import Shipment
-from tests.evidence.conftest import MANIFEST_FIELDS, make_pdf
+from tests.evidence.fixtures import MANIFEST_FIELDS, make_pdf
 from tests.evidence.test_views import multipart
 
-pytest_plugins = ["tests.evidence.conftest"]  # vault, people, upload
+pytest_plugins = ["tests.evidence.fixtures"]  # vault, people, upload
 
 
 @pytest.fixture
