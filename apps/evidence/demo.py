@@ -8,6 +8,7 @@ by the uploader.
 from __future__ import annotations
 
 import io
+import logging
 from datetime import date
 from typing import Any
 
@@ -72,6 +73,7 @@ def demo_pdf(title: str, rows: list[tuple[str, str]]) -> bytes:
     """A one-page PDF with the document's title and its key fields (WeasyPrint)."""
     from weasyprint import HTML
 
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its progress log would drown the seed output
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     html = f"""<html><head><meta charset="utf-8"><style>
       @page {{ size: A4; margin: 2cm; }}

@@ -14,7 +14,6 @@ def _choice_label(f: Field, value: str) -> str:
 
 
 def _display(f: Field, value: Any) -> str:
-    unit = f" {f.unit}" if f.unit and f.kind in (Kind.DECIMAL, Kind.INTEGER) else ""
     if f.kind == Kind.CHOICE:
         return _choice_label(f, value)
     if f.kind == Kind.TEXT_LIST:
@@ -31,7 +30,7 @@ def _display(f: Field, value: Any) -> str:
     if f.kind == Kind.ROWS:
         return "; ".join(" / ".join(str(row.get(c.name, "")) for c in f.columns if row.get(c.name))
                          for row in value)
-    return f"{value}{unit}"
+    return str(value)  # the label names the unit
 
 
 def key_field_rows(dt: DocType, stored: dict[str, Any]) -> list[dict[str, str]]:
