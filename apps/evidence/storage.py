@@ -21,7 +21,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http.multipartparser import MultiPartParser
@@ -43,11 +43,13 @@ def incoming_dir() -> Path:
     """Local directory for uploads in flight: EVIDENCE_UPLOAD_TEMP_DIR, else beside the private file
     system root (same file system, so moving a finished upload into storage is a rename)."""
     configured = getattr(settings, "EVIDENCE_UPLOAD_TEMP_DIR", None)
+    backend = storages["default"]
     if configured:
         path = Path(configured)
-    else:
-        location = getattr(default_storage, "location", None)
-        path = Path(f"{location}-incoming") if location else Path(tempfile.gettempdir()) / "cellpass-incoming"
+    elif isinstance(backend, FileSystemStorage):
+        path = Path(f"{backend.location}-incoming")
+    else:  # object storage: any local directory will do
+        path = Path(tempfile.gettempdir()) / "cellpass-incoming"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 

@@ -332,3 +332,26 @@ def test_a_restricted_auditor_sees_only_evidence_of_the_granted_shipments(alpha,
     assert client.get(f"/evidence/revisions/{hidden.pk}/download/").status_code == 404
     assert client.get(f"/evidence/revisions/{on_shipment.pk}/download/").status_code == 200
     assert client.get("/evidence/upload/").status_code == 403
+
+
+def test_register_pages_can_list_and_attach_evidence_with_the_include(alpha, people, upload):
+    from django.template.loader import render_to_string
+
+    from apps.evidence.selectors import evidence_for
+
+    with schema_context("alpha"):
+        shipment = Shipment.objects.create(reference="SE-77", direction="outbound", counterparty_name="Eco")
+        other = Shipment.objects.create(reference="SE-78", direction="outbound", counterparty_name="Eco")
+    upload(title="Linked CMR", links=services.Links(shipments=[shipment]))
+    upload(title="Elsewhere", links=services.Links(shipments=[other]))
+    with schema_context("alpha"):
+        evidence = list(evidence_for(shipment, access=people.staff_access))
+
+        def render(access):
+            return render_to_string("evidence/_linked_list.html", {
+                "evidence_list": evidence, "link_kind": "shipment", "link_id": shipment.pk, "access": access})
+
+        html = render(people.staff_access)
+        assert "Linked CMR" in html and "Elsewhere" not in html
+        assert f'href="/evidence/upload/?shipment={shipment.pk}"' in html
+        assert "attach-evidence" not in render(people.viewer_access)
