@@ -15,7 +15,7 @@ from apps.evidence import services
 from apps.evidence.models import EvidenceRevision, Review
 from tests.accounts.factories import UserFactory
 from tests.conftest import access_for
-from tests.evidence.fixtures import MANIFEST_FIELDS, make_pdf
+from tests.evidence.files import MANIFEST_FIELDS, make_pdf
 
 
 def _people(alpha):

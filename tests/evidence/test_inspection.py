@@ -5,7 +5,7 @@ import zipfile
 import pytest
 
 from apps.evidence.inspection import Limits, UploadRefused, clean_filename, inspect_file, sniff
-from tests.evidence.fixtures import PNG, make_pdf, make_xlsx, make_zip
+from tests.evidence.files import PNG, make_pdf, make_xlsx, make_zip
 
 
 def refused(data: bytes, name: str, tmp_path, limits: Limits | None = None) -> str:

@@ -14,7 +14,7 @@ from apps.core.errors import ApplicationError
 from apps.evidence import services
 from apps.evidence.models import Evidence, EvidenceRevision, Review, RevisionStatus
 from apps.traceability.models import Shipment
-from tests.evidence.fixtures import MANIFEST_FIELDS, make_pdf, make_zip
+from tests.evidence.files import MANIFEST_FIELDS, make_pdf, make_zip
 
 
 def refusal(call) -> ApplicationError:

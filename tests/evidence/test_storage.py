@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from apps.evidence import services
 from apps.evidence.models import EvidenceRevision
-from tests.evidence.fixtures import MANIFEST_FIELDS, make_pdf
+from tests.evidence.files import MANIFEST_FIELDS, make_pdf
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from apps.evidence.models import EvidenceRevision
 from apps.evidence.tasks import evidence_nightly_all_task, revisions_expire_due_task
 from tests.accounts.factories import UserFactory
 from tests.conftest import access_for
-from tests.evidence.fixtures import MANIFEST_FIELDS, make_pdf
+from tests.evidence.files import MANIFEST_FIELDS, make_pdf
 
 pytestmark = pytest.mark.worker
 

@@ -17,23 +17,7 @@ from apps.activity.models import ActivityEntry
 from apps.evidence import services
 from apps.evidence.models import Evidence, EvidenceRevision, RevisionStatus
 from apps.traceability.models import BatteryUnit, MaterialLot, Shipment, ShipmentUnit
-from tests.evidence.fixtures import MANIFEST_FIELDS, make_pdf
-
-
-def multipart(fields: dict, files: list[tuple[str, str, bytes, str]]) -> tuple[bytes, str]:
-    """A multipart body written by hand, so that file names reach the server exactly as given."""
-    boundary = "----cellpass" + uuid.uuid4().hex
-    parts = []
-    for name, value in fields.items():
-        for item in value if isinstance(value, list) else [value]:
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{item}\r\n'.encode())
-    for name, filename, data, content_type in files:
-        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                f"Content-Type: {content_type}\r\n\r\n")
-        parts.append(head.encode("utf-8") + data + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
+from tests.evidence.files import MANIFEST_FIELDS, make_pdf, multipart
 
 MANIFEST_FORM = {"doc_type": "transport_manifest", "title": "CMR 2026-0415", "reference": "CMR-2026-0415",
                  "kf_document_number": "CMR-2026-0415", "kf_carrier": "Trans-Eurasia", "kf_net_mass_kg": "18640",

@@ -15,8 +15,7 @@ from apps.accounts.roles import Role
 from apps.evidence import services
 from apps.evidence.models import EvidenceRevision
 from apps.traceability.models import Shipment
-from tests.evidence.fixtures import MANIFEST_FIELDS, make_pdf
-from tests.evidence.test_views import multipart
+from tests.evidence.files import MANIFEST_FIELDS, make_pdf, multipart
 
 pytest_plugins = ["tests.evidence.fixtures"]  # vault, people, upload
 
