@@ -6,6 +6,7 @@ from apps.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("apps.accounts.urls_tenant")),
+    path("", include("apps.evidence.urls")),
     path("", include(("apps.api.urls", "api"), namespace="api")),
     path("audits/", include("apps.audits.urls_tenant")),
     path("", include("apps.exports.urls")),

@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .v1 import audits, exports, organisation
+from .v1 import audits, evidence, exports, organisation
 
 v1 = [
     path("me/", organisation.MeApi.as_view(), name="me"),
@@ -22,6 +22,16 @@ v1 = [
     path("findings/<uuid:finding_id>/reply/", audits.FindingReplyApi.as_view(), name="finding-reply"),
     path("findings/<uuid:finding_id>/reopen/", audits.FindingReopenApi.as_view(), name="finding-reopen"),
     *exports.urlpatterns_v1,
+    path("evidence/", evidence.EvidenceListCreateApi.as_view(), name="evidence"),
+    path("evidence/types/", evidence.EvidenceTypesApi.as_view(), name="evidence-types"),
+    path("evidence/<uuid:evidence_id>/", evidence.EvidenceDetailApi.as_view(), name="evidence-detail"),
+    path("evidence/<uuid:evidence_id>/revisions/", evidence.EvidenceReviseApi.as_view(), name="evidence-revise"),
+    path("evidence/revisions/<uuid:revision_id>/download/", evidence.RevisionDownloadApi.as_view(),
+         name="evidence-download"),
+    path("evidence/revisions/<uuid:revision_id>/accept/", evidence.RevisionAcceptApi.as_view(),
+         name="evidence-accept"),
+    path("evidence/revisions/<uuid:revision_id>/reject/", evidence.RevisionRejectApi.as_view(),
+         name="evidence-reject"),
 ]
 
 urlpatterns = [

@@ -57,6 +57,9 @@ class Evidence(BaseModel):
     units = models.ManyToManyField(BatteryUnit, blank=True, related_name="evidence", verbose_name=_("battery units"))
     battery_models = models.ManyToManyField(BatteryModel, blank=True, related_name="evidence",
                                             verbose_name=_("battery models"))
+    # The newest revision (what lists, checklists and dossiers show); set by the upload services.
+    current_revision = models.ForeignKey("EvidenceRevision", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("current revision"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -114,9 +117,15 @@ class EvidenceRevision(BaseModel):
                 name="revision_expiry_after_effective"),
             models.CheckConstraint(condition=~Q(status="rejected") | ~Q(rejection_reason=""),
                                    name="revision_rejection_has_reason"),
+            # Only the newest revision of a document is not superseded.
+            models.UniqueConstraint(fields=["evidence"], condition=~Q(status="superseded"),
+                                    name="revision_one_current"),
+            models.UniqueConstraint(fields=["storage_name"], name="revision_storage_name_unique"),
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="revision_sha256_hex"),
         ]
         indexes = [models.Index(fields=["status"], name="revision_status_idx"),
-                   models.Index(fields=["sha256"], name="revision_sha256_idx")]
+                   models.Index(fields=["sha256"], name="revision_sha256_idx"),
+                   models.Index(fields=["status", "expiry_date"], name="revision_status_expiry_idx")]
 
     def __str__(self) -> str:
         return f"{self.evidence_id} r{self.number}"

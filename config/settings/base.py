@@ -310,3 +310,26 @@ CELERY_BEAT_SCHEDULE.update({
         "schedule": crontab(hour=2, minute=40),
     },
 })
+
+# --- Evidence vault (apps/evidence) ---------------------------------------------------------------
+# Largest evidence file accepted (bytes). Uploads are streamed to disk and hashed in 1 MiB chunks by
+# apps.evidence.storage.EvidenceUploadHandler (installed by the vault's upload views and API), so the
+# limit costs disk, never memory.
+EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=2 * 1024 ** 3)
+# Uploads in flight; empty = beside the private storage root (same file system: storing is a rename).
+EVIDENCE_UPLOAD_TEMP_DIR = env("EVIDENCE_UPLOAD_TEMP_DIR", default="") or None
+# Archive bomb limits (zip, xlsx, docx): expansion ratio, total expanded bytes, members, nesting depth.
+EVIDENCE_ARCHIVE_MAX_RATIO = env.int("EVIDENCE_ARCHIVE_MAX_RATIO", default=200)
+EVIDENCE_ARCHIVE_MAX_EXPANDED_BYTES = env.int("EVIDENCE_ARCHIVE_MAX_EXPANDED_BYTES", default=1024 ** 3)
+EVIDENCE_ARCHIVE_MAX_MEMBERS = env.int("EVIDENCE_ARCHIVE_MAX_MEMBERS", default=10_000)
+EVIDENCE_ARCHIVE_MAX_DEPTH = env.int("EVIDENCE_ARCHIVE_MAX_DEPTH", default=1)
+# After the register's seeder (shipments and lots are found or created by reference / code).
+DEMO_SEEDERS += ["apps.evidence.demo.seed"]
+CELERY_BEAT_SCHEDULE.update({
+    # 01:30 UTC nightly: mark revisions whose expiry date has passed as expired (every organisation),
+    # and remove stored files that no revision refers to. Before the 02:10 chain check.
+    "evidence-nightly": {
+        "task": "apps.evidence.tasks.evidence_nightly_all_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
+})
