@@ -2,6 +2,7 @@
 JavaScript), new revision, review queue, accept / reject, download."""
 from __future__ import annotations
 
+import logging
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -11,8 +12,9 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.accounts.guards import check_access, require
 from apps.accounts.roles import Perm
@@ -30,6 +32,8 @@ from .forms import (
 )
 from .models import EvidenceRevision, EvidenceType, RevisionStatus
 from .presentation import flag_texts, key_field_rows
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 # Without JavaScript, changing the type re-opens the upload page with these inputs kept.
@@ -265,9 +269,25 @@ def revision_reject(request, revision_id):
     return _back(request, revision)
 
 
+MSG_FILE_MISSING = _lazy("The file of this revision is missing from storage. The incident has been logged; "
+                         "ask an administrator to restore it from the backup.")
+
+
+class StoredFileMissing(ApplicationError):
+    status = 410
+
+
 def download_response(revision: EvidenceRevision) -> FileResponse:
-    """The stored file, streamed, as an attachment with the recorded type and a safe file name."""
-    response = FileResponse(storage.open_stored(revision.storage_name), as_attachment=True,
+    """The stored file, streamed, as an attachment with the recorded type and a safe file name.
+
+    Raises StoredFileMissing (410) when storage lost the file: a clear message, never a 500."""
+    try:
+        stored = storage.open_stored(revision.storage_name)
+    except OSError as error:
+        logger.error("evidence file missing from storage: revision %s (%s): %s", revision.pk,
+                     revision.storage_name, error)
+        raise StoredFileMissing(MSG_FILE_MISSING, code="file_missing") from error
+    response = FileResponse(stored, as_attachment=True,
                             filename=revision.original_filename, content_type=revision.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -277,12 +297,17 @@ def download_response(revision: EvidenceRevision) -> FileResponse:
 
 
 @require(Perm.VIEW)
+@require_safe
 def revision_download(request, revision_id):
     revision = selectors.revision_get(access=request.access, revision_id=revision_id)
     if revision is None:
         raise Http404
+    try:
+        response = download_response(revision)
+    except StoredFileMissing as error:
+        return render(request, "410.html", {"message": error.message}, status=410)
     services.revision_download_record(access=request.access, revision=revision)
-    return download_response(revision)
+    return response
 
 
 def attach_url(kind: str, object_id) -> str:

@@ -52,7 +52,9 @@ def test_owner_grants_auditor_signs_in_with_totp_raises_a_finding_and_the_organi
     auditor.get_by_test_id("open-engagement-alpha").click()
     expect(auditor).to_have_url(site.org("alpha", "/"))
     expect(auditor.get_by_role("heading", name="Your audit engagement")).to_be_visible()
-    expect(auditor.get_by_role("link", name="Members")).to_be_visible()
+    expect(auditor.get_by_role("link", name="Dashboard")).to_be_visible()
+    # an external auditor sees neither the staff list nor the API keys
+    expect(auditor.get_by_role("link", name="Members")).to_have_count(0)
     expect(auditor.get_by_role("link", name="API keys")).to_have_count(0)
 
     auditor.get_by_role("link", name="Findings", exact=True).click()

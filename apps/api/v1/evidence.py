@@ -269,8 +269,9 @@ class RevisionDownloadApi(APIView):
                    operation_id="evidence_revision_download")
     def get(self, request, revision_id):
         revision = _revision(request, revision_id)
+        response = download_response(revision)  # 410 with a clear message if storage lost the file
         services.revision_download_record(access=request._request.access, revision=revision)
-        return download_response(revision)
+        return response
 
 
 class RevisionAcceptApi(APIView):
