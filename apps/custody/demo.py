@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def seed(context):
+    return None
