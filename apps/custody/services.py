@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.accounts.access import Access
 from apps.accounts.models import Invitation, User
@@ -808,8 +808,9 @@ def recycler_invite(*, access: Access, name_en: str, country: str, email: str, n
     if pending.exists():
         raise ConflictError(MSG_ALREADY_INVITED, code="already_invited", field="email")
     actor = access.actor
-    recycler = organisation_create(slug=_free_slug(name_en), name_en=name_en, name_zh=name_zh,
-                                   kind=OrganisationKind.RECYCLER, country=country, actor=actor)
+    with schema_context(get_public_schema_name()):  # django-tenants creates schemas only from the public one
+        recycler = organisation_create(slug=_free_slug(name_en), name_en=name_en, name_zh=name_zh,
+                                       kind=OrganisationKind.RECYCLER, country=country, actor=actor)
     # The new organisation has no member yet: the invitation is sent on its behalf, as its owner would.
     on_behalf = Access(organisation_id=recycler.pk, role=Role.OWNER, user_id=actor.id,
                        label=f"{actor.label} ({sender.name_en})"[:254])

@@ -138,12 +138,20 @@ def dispatch(request):
     return render(request, "custody/dispatch.html", context, status=400 if form.errors else 200)
 
 
-def _step(request, transfer_id, *, form_class, template, call, success, is_receiver_step=True, files=True):
-    """GET shows the step's form; POST runs the service and goes back to the transfer."""
+def _own_step(request, transfer_id, *, is_receiver_step: bool):
+    """The transfer, if this organisation is a party (else 404, whatever the role), and may take the step:
+    it is the right side (receiver or sender) and its role carries the custody permission (else 403)."""
     transfer = _transfer_or_404(request, transfer_id)
     ours = transfer.receiver_id if is_receiver_step else transfer.sender_id
-    if ours != request.organisation.pk:
+    perm = Perm.CUSTODY_RECEIVE if is_receiver_step else Perm.CUSTODY_DISPATCH
+    if ours != request.organisation.pk or not request.access.can(perm):
         raise PermissionDenied
+    return transfer
+
+
+def _step(request, transfer_id, *, form_class, template, call, success, is_receiver_step=True, files=True):
+    """GET shows the step's form; POST runs the service and goes back to the transfer."""
+    transfer = _own_step(request, transfer_id, is_receiver_step=is_receiver_step)
     form = form_class(request.POST or None, request.FILES or None) if files else form_class(request.POST or None)
     context = {"transfer": transfer, "form": form}
     if request.method == "POST" and form.is_valid():
@@ -156,7 +164,7 @@ def _step(request, transfer_id, *, form_class, template, call, success, is_recei
     return render(request, template, context, status=400 if form.errors else 200)
 
 
-@require(Perm.CUSTODY_RECEIVE)
+@require(Perm.VIEW)
 def transfer_confirm(request, transfer_id):
     def call(transfer, data):
         receipt = services.transfer_confirm_receipt(
@@ -171,7 +179,7 @@ def transfer_confirm(request, transfer_id):
                  success=_("Receipt confirmed."))
 
 
-@require(Perm.CUSTODY_RECEIVE)
+@require(Perm.VIEW)
 def transfer_dispute(request, transfer_id):
     def call(transfer, data):
         services.transfer_dispute(access=request.access, transfer_id=transfer.pk, reason=data["reason"],
@@ -182,7 +190,7 @@ def transfer_dispute(request, transfer_id):
                  success=_("Receipt disputed: a discrepancy was opened."), files=False)
 
 
-@require(Perm.CUSTODY_DISPATCH)
+@require(Perm.VIEW)
 def transfer_paper_receipt(request, transfer_id):
     def call(transfer, data):
         services.transfer_attach_paper_receipt(
@@ -193,11 +201,9 @@ def transfer_paper_receipt(request, transfer_id):
                  call=call, success=_("Paper receipt attached."), is_receiver_step=False)
 
 
-@require(Perm.CUSTODY_RECEIVE)
+@require(Perm.VIEW)
 def transfer_processing(request, transfer_id):
-    transfer = _transfer_or_404(request, transfer_id)
-    if transfer.receiver_id != request.organisation.pk:
-        raise PermissionDenied
+    transfer = _own_step(request, transfer_id, is_receiver_step=True)
     form = ProcessingForm(request.POST or None, request.FILES or None)
     lots = LotFormSet(request.POST or None, prefix="lots")
     context = {"transfer": transfer, "form": form, "lots": lots}
@@ -216,7 +222,7 @@ def transfer_processing(request, transfer_id):
     return render(request, "custody/transfer_processing.html", context, status=status)
 
 
-@require(Perm.CUSTODY_RECEIVE)
+@require(Perm.VIEW)
 def transfer_certificate(request, transfer_id):
     def call(transfer, data):
         services.transfer_issue_certificate(
