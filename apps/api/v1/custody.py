@@ -308,6 +308,7 @@ class ReceiptConfirmApi(APIView):
     @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: TransferDetailSerializer},
                    operation_id="custody_receipt_confirm")
     def post(self, request, transfer_id):
+        _transfer_or_404(request, transfer_id)  # not-found before any validation
         data = _valid(self.InputSerializer, request)
         services.transfer_confirm_receipt(access=_access(request), transfer_id=transfer_id,
                                           received_on=data["received_on"], net_mass_kg=data["net_mass_kg"],
@@ -328,6 +329,7 @@ class DisputeApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: TransferDetailSerializer}, operation_id="custody_dispute")
     def post(self, request, transfer_id):
+        _transfer_or_404(request, transfer_id)  # not-found before any validation
         data = _valid(self.InputSerializer, request)
         services.transfer_dispute(access=_access(request), transfer_id=transfer_id, **data)
         return _detail(request, transfer_id, status.HTTP_201_CREATED)
@@ -347,6 +349,7 @@ class PaperReceiptApi(APIView):
     @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: TransferDetailSerializer},
                    operation_id="custody_paper_receipt")
     def post(self, request, transfer_id):
+        _transfer_or_404(request, transfer_id)  # not-found before any validation
         data = _valid(self.InputSerializer, request)
         services.transfer_attach_paper_receipt(access=_access(request), transfer_id=transfer_id, **data)
         return _detail(request, transfer_id, status.HTTP_201_CREATED)
@@ -390,6 +393,7 @@ class ProcessingApi(APIView):
     @extend_schema(request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
                    responses={201: TransferDetailSerializer}, operation_id="custody_processing_record")
     def post(self, request, transfer_id):
+        _transfer_or_404(request, transfer_id)  # not-found before any validation
         data = _valid(self.InputSerializer, request)
         lots = [services.LotInput(code=lot["code"], kind=lot["kind"], mass_kg=lot["mass_kg"],
                                   elements=dict(lot.get("elements") or {})) for lot in data["lots"]]
@@ -412,6 +416,7 @@ class CertificateApi(APIView):
     @extend_schema(request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
                    responses={201: TransferDetailSerializer}, operation_id="custody_certificate_issue")
     def post(self, request, transfer_id):
+        _transfer_or_404(request, transfer_id)  # not-found before any validation
         data = _valid(self.InputSerializer, request)
         services.transfer_issue_certificate(access=_access(request), transfer_id=transfer_id, **data)
         return _detail(request, transfer_id, status.HTTP_201_CREATED)
@@ -426,6 +431,8 @@ class DiscrepancyCommentApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: CommentSerializer},
                    operation_id="custody_discrepancy_comment")
     def post(self, request, discrepancy_id):
+        if selectors.discrepancy_get(organisation=_org(request), discrepancy_id=discrepancy_id) is None:
+            raise Http404
         data = _valid(self.InputSerializer, request)
         comment = services.discrepancy_comment(access=_access(request), discrepancy_id=discrepancy_id,
                                                body=data["body"])
@@ -441,6 +448,8 @@ class DiscrepancyResolveApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: TransferDetailSerializer},
                    operation_id="custody_discrepancy_resolve")
     def post(self, request, discrepancy_id):
+        if selectors.discrepancy_get(organisation=_org(request), discrepancy_id=discrepancy_id) is None:
+            raise Http404
         data = _valid(self.InputSerializer, request)
         discrepancy = services.discrepancy_resolve(access=_access(request), discrepancy_id=discrepancy_id,
                                                    resolution=data["resolution"])
