@@ -116,7 +116,8 @@ def test_dispatch_list_and_detail_through_the_api(alpha, beta, make_shipment, ap
     assert {r["slug"] for r in recyclers} >= {"beta", "gamma"} and "alpha" not in {r["slug"] for r in recyclers}
     for shipment in shipments:
         response = exporter.post("/api/v1/custody/transfers/dispatch/",
-                                 {"shipment": str(shipment.pk), "receiver": str(beta.pk)}, content_type="application/json")
+                                 {"shipment": str(shipment.pk), "receiver": str(beta.pk)},
+                                 content_type="application/json")
         assert response.status_code == 201, response.content
     again = exporter.post("/api/v1/custody/transfers/dispatch/",
                           {"shipment": str(shipments[0].pk), "receiver": str(beta.pk)}, content_type="application/json")

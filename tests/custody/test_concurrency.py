@@ -37,14 +37,16 @@ def test_two_simultaneous_confirmations_make_exactly_one_receipt(committed, peop
 
     # Both requests get past the unlocked checks and store their ticket before either takes the row lock.
     both_stored = threading.Barrier(2, timeout=20)
-    real_store = services.file_store
+    from apps.custody.services import common
+
+    real_store = common.file_store
 
     def store_then_wait(**kwargs):
         stored = real_store(**kwargs)
         both_stored.wait()
         return stored
 
-    monkeypatch.setattr(services, "file_store", store_then_wait)
+    monkeypatch.setattr(common, "file_store", store_then_wait)
     start = threading.Barrier(2, timeout=20)
     outcomes: list[object] = []
 

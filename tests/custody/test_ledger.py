@@ -8,11 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
+from apps.core.hashing import GENESIS, canonical_json
 from apps.custody import ledger
 from apps.custody.models import LedgerEntry, Receipt
 from apps.custody.selectors import ledger_verify
-from apps.core.hashing import GENESIS, canonical_json
-
 
 # --- pure -----------------------------------------------------------------------------------------
 

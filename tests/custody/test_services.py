@@ -225,7 +225,9 @@ def test_a_failure_after_the_file_was_stored_removes_it(dispatched, beta, people
     def broken(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "_inbound_shipment_create", lambda *a, **k: broken())
+    from apps.custody.services import receipt as receipt_services
+
+    monkeypatch.setattr(receipt_services, "_inbound_shipment_create", lambda *a, **k: broken())
     with pytest.raises(RuntimeError):
         confirm(dispatched, access)
     assert files_under(f"{beta.schema_name}/custody") == before
