@@ -20,6 +20,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.activity.models import Channel
 from apps.core.models import BaseModel
@@ -177,7 +178,7 @@ class DiscrepancyKind(models.TextChoices):
 
 
 class DiscrepancyStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("discrepancy status", "Open")
     RESOLVED = "resolved", _("Resolved")
 
 

@@ -152,18 +152,25 @@ def _facts(transfer: Transfer, organisation: Organisation, shipment_id: UUID) ->
     )
 
 
-def _transfers_for_shipments(organisation: Organisation, shipment_ids: Iterable[UUID | str]) -> dict[UUID, Transfer]:
+def _party_filter(organisation: Organisation, shipment_ids: Iterable[UUID | str]) -> Q | None:
     ids = {UUID(str(i)) for i in shipment_ids}
     if not ids:
+        return None
+    return Q(sender=organisation, shipment_id__in=ids) | Q(receiver=organisation, inbound_shipment_id__in=ids)
+
+
+def _own_shipment_id(transfer_sender_id: UUID, organisation: Organisation, shipment_id: UUID,
+                     inbound_shipment_id: UUID | None) -> UUID | None:
+    return shipment_id if transfer_sender_id == organisation.pk else inbound_shipment_id
+
+
+def _transfers_for_shipments(organisation: Organisation, shipment_ids: Iterable[UUID | str]) -> dict[UUID, Transfer]:
+    condition = _party_filter(organisation, shipment_ids)
+    if condition is None:
         return {}
-    qs = _with_parties(Transfer.objects.filter(Q(sender=organisation, shipment_id__in=ids)
-                                               | Q(receiver=organisation, inbound_shipment_id__in=ids)))
+    qs = _with_parties(Transfer.objects.filter(condition))
     qs = qs.prefetch_related(Prefetch("discrepancies", queryset=Discrepancy.objects.order_by("created_at")))
-    found: dict[UUID, Transfer] = {}
-    for transfer in qs:
-        key = transfer.shipment_id if transfer.sender_id == organisation.pk else transfer.inbound_shipment_id
-        found[key] = transfer
-    return found
+    return {_own_shipment_id(t.sender_id, organisation, t.shipment_id, t.inbound_shipment_id): t for t in qs}
 
 
 def custody_facts_for_shipments(*, organisation: Organisation,
@@ -177,17 +184,22 @@ def custody_facts_for_shipments(*, organisation: Organisation,
 
 def custody_timeline_for_shipments(*, organisation: Organisation,
                                    shipment_ids: Iterable[UUID | str]) -> dict[UUID, tuple[TimelineEntry, ...]]:
-    """The ledger entries of each shipment's transfer, in order, keyed by shipment id."""
-    transfers = _transfers_for_shipments(organisation, shipment_ids)
-    by_transfer: dict[UUID, list[TimelineEntry]] = {t.pk: [] for t in transfers.values()}
-    entries = (LedgerEntry.objects.filter(transfer_id__in=list(by_transfer))
+    """The ledger entries of each shipment's transfer, in order, keyed by shipment id. Two queries."""
+    condition = _party_filter(organisation, shipment_ids)
+    if condition is None:
+        return {}
+    shipment_of = {pk: _own_shipment_id(sender_id, organisation, shipment_id, inbound_id)
+                   for pk, sender_id, shipment_id, inbound_id in Transfer.objects.filter(condition).values_list(
+                       "pk", "sender_id", "shipment_id", "inbound_shipment_id")}
+    by_transfer: dict[UUID, list[TimelineEntry]] = {pk: [] for pk in shipment_of}
+    entries = (LedgerEntry.objects.filter(transfer_id__in=list(shipment_of))
                .select_related("organisation").order_by("transfer_id", "seq"))
     for e in entries:
         by_transfer[e.transfer_id].append(TimelineEntry(
             transfer_id=e.transfer_id, seq=e.seq, kind=e.kind, at=e.at, organisation_id=e.organisation_id,
             organisation_name=e.organisation.name_en, actor_label=e.actor_label, payload=e.payload,
             payload_sha256=e.payload_sha256, prev_hash=e.prev_hash, hash=e.hash))
-    return {shipment_id: tuple(by_transfer[t.pk]) for shipment_id, t in transfers.items()}
+    return {shipment_of[pk]: tuple(rows) for pk, rows in by_transfer.items()}
 
 
 # --- verification -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 timeline, and one page per step. Views parse, call one service or selector, and render; a service's refusal
 is shown on the form, with the status it carries (400, 403, 409), and "missing or not yours" is a 404."""
 import json
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -32,6 +33,11 @@ from .forms import (
     ResolveForm,
 )
 from .models import TransferStatus
+
+
+def _percent(text: str) -> str:
+    """"6.1000" -> "6.1" (the ledger keeps four decimals; people read fewer)."""
+    return f"{Decimal(text).normalize():f}"
 
 
 def _scope(request):
@@ -103,7 +109,8 @@ def transfer_detail(request, transfer_id):
         "discrepancies": list(transfer.discrepancies.all()),
         "entries": [{"entry": e, "payload": json.dumps(e.payload, ensure_ascii=False, indent=1, sort_keys=True)}
                     for e in transfer.ledger.all()],
-        "lots": [{**lot, "kind_label": LotKind(lot["kind"]).label}
+        "lots": [{**lot, "kind_label": LotKind(lot["kind"]).label,
+                  "assay": [(element, _percent(pct)) for element, pct in lot["elements"].items()]}
                  for lot in (transfer.processing.lots if hasattr(transfer, "processing") else [])],
         "comment_form": CommentForm(),
         "resolve_form": ResolveForm(),
