@@ -208,7 +208,7 @@ ROW_FIELDS = ("id", "transfer_id", "seq", "kind", "at", "organisation_id", "acto
               "payload", "payload_sha256", "prev_hash", "hash", "transfer__ledger_length", "transfer__ledger_head")
 
 
-def _rows(qs: QuerySet[LedgerEntry], chunk_size: int) -> Iterator[ledger.Row]:
+def ledger_rows(qs: QuerySet[LedgerEntry], chunk_size: int) -> Iterator[ledger.Row]:
     # A server-side cursor (iterator) streams the entries: memory stays flat however long the ledger.
     for values in qs.order_by("transfer_id", "seq").values_list(*ROW_FIELDS).iterator(chunk_size=chunk_size):
         yield ledger.Row(*values)
@@ -223,7 +223,7 @@ def ledger_verify(*, organisation: Organisation | None = None, transfer_id: UUID
         transfers = transfers.filter(Q(sender=organisation) | Q(receiver=organisation))
     if transfer_id is not None:
         transfers = transfers.filter(pk=transfer_id)
-    result = ledger.verify(_rows(LedgerEntry.objects.filter(transfer__in=transfers), chunk_size))
+    result = ledger.verify(ledger_rows(LedgerEntry.objects.filter(transfer__in=transfers), chunk_size))
     if result.intact:
         # A transfer whose entries were all removed leaves no row to walk: compare the counts.
         emptied = (transfers.filter(ledger_length__gt=0).annotate(n=Count("ledger")).filter(n=0)

@@ -130,8 +130,8 @@ def dispatch(request):
     if shipment_id and any(str(s.pk) == shipment_id for s in shipments):
         manifests = selectors.manifest_revisions(organisation=organisation, shipment_id=shipment_id)
     recyclers = list(selectors.recycler_choices(organisation=organisation))
-    form = DispatchForm(data, initial={"shipment": shipment_id}, shipments=shipments, recyclers=recyclers,
-                        manifests=manifests)
+    form = DispatchForm(data, initial={"shipment": shipment_id, "receiver": request.GET.get("receiver", "")},
+                        shipments=shipments, recyclers=recyclers, manifests=manifests)
     context = {"form": form, "shipments": shipments}
     if request.method == "POST" and form.is_valid():
         try:
