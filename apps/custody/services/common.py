@@ -144,7 +144,7 @@ def transfer_of(access: Access, transfer_id: UUID | str, *, lock: bool) -> Trans
     return transfer
 
 
-def parties(transfer: Transfer) -> tuple[Organisation, Organisation]:
+def transfer_parties(transfer: Transfer) -> tuple[Organisation, Organisation]:
     orgs = Organisation.objects.in_bulk([transfer.sender_id, transfer.receiver_id])
     return orgs[transfer.sender_id], orgs[transfer.receiver_id]
 
@@ -170,7 +170,7 @@ def evidence_source(actor: Actor) -> str:
 
 
 def with_file(upload: UploadedFile | None, schema_name: str, field_name: str, *, required: bool,
-               step: Callable[[StoredFile | None], T]) -> T:
+              step: Callable[[StoredFile | None], T]) -> T:
     """Store the file, run the step (its own transaction); remove the file if the step does not commit."""
     if upload is None and not required:
         return step(None)
@@ -183,7 +183,7 @@ def with_file(upload: UploadedFile | None, schema_name: str, field_name: str, *,
 
 
 def ledger_append(*, transfer: Transfer, kind: str, organisation: Organisation, actor: Actor,
-            payload: dict[str, Any]) -> LedgerEntry:
+                  payload: dict[str, Any]) -> LedgerEntry:
     """Append the next entry of the transfer's chain. The caller holds the transfer row lock (or has
     just created the transfer) and saves the transfer's `ledger_length` and `ledger_head` afterwards."""
     payload = json_native(payload)
@@ -207,10 +207,10 @@ def activity_both(*, transfer: Transfer, parties: Sequence[Organisation], acting
     """One activity entry in each party's schema (schema-name order), carrying the ledger entry's hash:
     each party's own chain then anchors the shared ledger."""
     details = json_native({**(data or {}), "transfer": transfer.pk, "shipment_reference": transfer.shipment_reference,
-                            "ledger_seq": entry.seq, "ledger_hash": entry.hash})
+                           "ledger_seq": entry.seq, "ledger_hash": entry.hash})
     for org in sorted(parties, key=lambda o: o.schema_name):
         who = actor if org.pk == acting.pk else Actor(id=actor.id, label=f"{actor.label} ({acting.name_en})"[:254],
-                                                       channel=actor.channel)
+                                                      channel=actor.channel)
         with schema_context(org.schema_name):
             activity_record(actor=who, verb=verb, object_type="custody.transfer", object_id=str(transfer.pk),
                             data=details)

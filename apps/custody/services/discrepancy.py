@@ -25,8 +25,8 @@ from .common import (
     as_party,
     check_text,
     ledger_append,
-    parties,
     transfer_of,
+    transfer_parties,
 )
 
 
@@ -48,7 +48,7 @@ def _discrepancy_locked(access: Access, discrepancy_id: UUID | str) -> tuple[Tra
 def discrepancy_comment(*, access: Access, discrepancy_id: UUID | str, body: str) -> DiscrepancyComment:
     transfer, discrepancy = _discrepancy_locked(access, discrepancy_id)
     body = check_text(body, "body", required_msg=MSG_COMMENT_REQUIRED, code="comment_required")
-    sender, receiver = parties(transfer)
+    sender, receiver = transfer_parties(transfer)
     acting = sender if access.organisation_id == sender.pk else receiver
     actor = access.actor
     comment = DiscrepancyComment.objects.create(discrepancy=discrepancy, organisation=acting, author_id=actor.id,
@@ -66,7 +66,7 @@ def discrepancy_resolve(*, access: Access, discrepancy_id: UUID | str, resolutio
     transfer, discrepancy = _discrepancy_locked(access, discrepancy_id)
     resolution = check_text(resolution, "resolution", required_msg=MSG_RESOLUTION_REQUIRED,
                             code="resolution_required")
-    sender, receiver = parties(transfer)
+    sender, receiver = transfer_parties(transfer)
     acting = sender if access.organisation_id == sender.pk else receiver
     actor = access.actor
     discrepancy.status = DiscrepancyStatus.RESOLVED

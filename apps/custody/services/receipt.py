@@ -48,8 +48,8 @@ from .common import (
     json_native,
     kg,
     ledger_append,
-    parties,
     transfer_of,
+    transfer_parties,
     with_file,
 )
 
@@ -89,13 +89,13 @@ def transfer_confirm_receipt(*, access: Access, transfer_id: UUID | str, receive
     if received_on < transfer.dispatched_on:
         raise ApplicationError(MSG_RECEIVED_BEFORE_DISPATCH, code="received_before_dispatch", field="received_on")
     ticket_number = check_text(ticket_number, "ticket_number")[:64]
-    _sender, receiver = parties(transfer)
+    _sender, receiver = transfer_parties(transfer)
 
     @transaction.atomic
     def step(stored: StoredFile | None) -> Receipt:
         locked = transfer_of(access, transfer_id, lock=True)
         _receivable(locked)
-        sender, receiver = parties(locked)
+        sender, receiver = transfer_parties(locked)
         actor = access.actor
         deviation = tolerance.compare(
             declared_mass_kg=locked.declared_net_mass_kg, declared_units=locked.declared_unit_count,
@@ -108,7 +108,7 @@ def transfer_confirm_receipt(*, access: Access, transfer_id: UUID | str, receive
                 stored=stored, actor=actor, source=evidence_source(actor), reference=ticket_number,
                 issuer=receiver.name_en, effective_date=received_on, shipments=[inbound],
                 key_fields=json_native({"net_mass_kg": kg(net_mass_kg), "unit_count": unit_count,
-                                         "transfer": locked.pk}))
+                                        "transfer": locked.pk}))
         try:
             with transaction.atomic():
                 receipt = Receipt.objects.create(
@@ -161,7 +161,7 @@ def transfer_dispute(*, access: Access, transfer_id: UUID | str, reason: str, re
         check_not_future(received_on, "received_on")
         if received_on < transfer.dispatched_on:
             raise ApplicationError(MSG_RECEIVED_BEFORE_DISPATCH, code="received_before_dispatch", field="received_on")
-    sender, receiver = parties(transfer)
+    sender, receiver = transfer_parties(transfer)
     actor = access.actor
     discrepancy = Discrepancy.objects.create(
         transfer=transfer, kind=DiscrepancyKind.DISPUTE, opened_by=receiver, reason=reason,
@@ -200,13 +200,13 @@ def transfer_attach_paper_receipt(*, access: Access, transfer_id: UUID | str, re
             raise ConflictError(MSG_PAPER_RECEIPT_EXISTS, code="paper_receipt_exists")
 
     guard(transfer)
-    sender, _receiver = parties(transfer)
+    sender, _receiver = transfer_parties(transfer)
 
     @transaction.atomic
     def step(stored: StoredFile | None) -> PaperReceipt:
         locked = transfer_of(access, transfer_id, lock=True)
         guard(locked)
-        sender, receiver = parties(locked)
+        sender, receiver = transfer_parties(locked)
         actor = access.actor
         with schema_context(sender.schema_name):
             shipments = list(Shipment.objects.filter(pk=locked.shipment_id))
@@ -215,8 +215,8 @@ def transfer_attach_paper_receipt(*, access: Access, transfer_id: UUID | str, re
                 stored=stored, actor=actor, source=evidence_source(actor), issuer=receiver.name_en,
                 effective_date=received_on, shipments=shipments,
                 key_fields=json_native({"received_on": received_on, "net_mass_kg": kg(net_mass_kg),
-                                         "unit_count": unit_count, "transfer": locked.pk,
-                                         "confirmed_by_counterparty": False}))
+                                        "unit_count": unit_count, "transfer": locked.pk,
+                                        "confirmed_by_counterparty": False}))
         paper = PaperReceipt.objects.create(
             transfer=locked, received_on=received_on, net_mass_kg=net_mass_kg, unit_count=unit_count,
             evidence_id=revision.evidence_id, revision_id=revision.pk, sha256=revision.sha256,

@@ -59,8 +59,8 @@ from .common import (
     json_native,
     kg,
     ledger_append,
-    parties,
     transfer_of,
+    transfer_parties,
     with_file,
 )
 
@@ -130,7 +130,7 @@ def transfer_record_processing(*, access: Access, transfer_id: UUID | str, proce
     if black > receipt.net_mass_kg:
         raise ApplicationError(MSG_BLACK_MASS_EXCEEDS % {"black": kg(black), "received": kg(receipt.net_mass_kg)},
                                code="black_mass_exceeds_receipt", field="lots")
-    _sender, receiver = parties(transfer)
+    _sender, receiver = transfer_parties(transfer)
     with schema_context(receiver.schema_name):
         taken = MaterialLot.objects.filter(code__in=[lot.code for lot in clean]).values_list("code", flat=True).first()
     if taken:
@@ -140,7 +140,7 @@ def transfer_record_processing(*, access: Access, transfer_id: UUID | str, proce
     def step(stored: StoredFile | None) -> ProcessingRecord:
         locked = transfer_of(access, transfer_id, lock=True)
         _processable(locked)
-        sender, receiver = parties(locked)
+        sender, receiver = transfer_parties(locked)
         actor = access.actor
         with schema_context(receiver.schema_name):
             inbound = Shipment.objects.filter(pk=locked.inbound_shipment_id).first()
@@ -215,13 +215,13 @@ def transfer_issue_certificate(*, access: Access, transfer_id: UUID | str, numbe
         raise ApplicationError(MSG_ISSUED_BEFORE_PROCESSING, code="issued_before_processing", field="issued_on")
     if RecyclingCertificate.objects.filter(issuer_id=transfer.receiver_id, number=number).exists():
         raise ApplicationError(MSG_CERTIFICATE_NUMBER_TAKEN, code="certificate_number_taken", field="number")
-    _sender, receiver = parties(transfer)
+    _sender, receiver = transfer_parties(transfer)
 
     @transaction.atomic
     def step(stored: StoredFile | None) -> RecyclingCertificate:
         locked = transfer_of(access, transfer_id, lock=True)
         _certifiable(locked)
-        sender, receiver = parties(locked)
+        sender, receiver = transfer_parties(locked)
         actor = access.actor
         receipt = Receipt.objects.get(transfer=locked)
         revision = None
