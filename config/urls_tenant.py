@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include(("apps.api.urls", "api"), namespace="api")),
     path("audits/", include("apps.audits.urls_tenant")),
     path("", include("apps.exports.urls")),
+    path("", include("apps.custody.urls")),
 ]

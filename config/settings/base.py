@@ -333,3 +333,11 @@ CELERY_BEAT_SCHEDULE.update({
         "schedule": crontab(hour=1, minute=30),
     },
 })
+# --- custody ledger (apps/custody) ---
+DEMO_SEEDERS += ["apps.custody.demo.seed"]  # after the register and vault seeders: it uses their models
+# A receipt whose net mass differs from the declared one by more than this (percent of the declared mass)
+# opens a discrepancy. 0.5 % follows the physical-vs-book tolerance example of REFERENCE §5.2 ([U]: agree
+# it per contract). Copied onto each transfer at dispatch, so changing it never rewrites history.
+CUSTODY_MASS_TOLERANCE_PERCENT = env("CUSTODY_MASS_TOLERANCE_PERCENT", default="0.5")  # a decimal, as text
+CUSTODY_UNIT_TOLERANCE = env.int("CUSTODY_UNIT_TOLERANCE", default=0)  # every battery is counted
+CUSTODY_MAX_FILE_BYTES = env.int("CUSTODY_MAX_FILE_BYTES", default=25 * 1024 * 1024)
