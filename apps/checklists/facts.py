@@ -157,7 +157,7 @@ class ShipmentFacts:
 
 @dataclass(frozen=True)
 class MassBalanceClaim:
-    """Another mass-balance record (revision) that lists a lot among its outputs."""
+    """A mass-balance record (its current revision) that lists a lot among its outputs."""
 
     revision_id: str
     evidence_id: str
@@ -168,8 +168,8 @@ class MassBalanceClaim:
 class LotFacts:
     lot: Lot
     docs: tuple[Doc, ...] = ()
-    # Mass-balance records (other than the ones in `docs`) that also claim this lot as an output.
-    other_claims: tuple[MassBalanceClaim, ...] = ()
+    # Every current mass-balance record in the register that claims this lot as an output.
+    claims: tuple[MassBalanceClaim, ...] = ()
 
     kind = "material_lot"
 

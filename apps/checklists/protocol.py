@@ -238,6 +238,11 @@ def _build(data: dict, lines: dict, *, name: str, overrides: Mapping[str, Any], 
     scope = data["scope"]
     protocol_params = params(data.get("parameters", {}), ("parameters",))
     for pname, value in overrides.items():
+        if isinstance(value, str):  # settings from the environment: ISO dates arrive as text
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                pass
         param = protocol_params.get(pname)
         if param is None:
             raise ProtocolError(f"{name}: settings.CHECKLIST_PARAMETERS names an unknown parameter {pname!r}")

@@ -196,10 +196,12 @@ def cascade_recoded(ctx: Context) -> Outcome:
     if bad_original:
         results.append(outcome(FAILED, Reason(_("%(count)s original codes are not valid GB/T 34014 codes: "
                                                 "%(examples)s."),
-                                              {"count": len(bad_original), "examples": _examples(sorted(bad_original))})))
+                                              {"count": len(bad_original),
+                                               "examples": _examples(sorted(bad_original))})))
     if shared:
         results.append(outcome(FAILED, Reason(_("%(count)s original codes are claimed by more than one unit: "
-                                                "%(examples)s."), {"count": len(shared), "examples": _examples(shared)})))
+                                                "%(examples)s."),
+                                              {"count": len(shared), "examples": _examples(shared)})))
     if not results:
         results.append(outcome(MET, Reason(_("%(count)s cascade-use units are re-coded and keep their original code."),
                                            {"count": len(cascade)})))

@@ -71,7 +71,8 @@ def model_category(ctx: Context) -> Gate:
         if model.rated_energy_kwh is not None and model.rated_energy_kwh <= minimum:
             return Gate(False, Reason(_("Model %(model)s stores %(energy)s kWh: industrial batteries are in scope "
                                         "above %(minimum)s kWh."),
-                                      {**label, "energy": fmt_num(model.rated_energy_kwh), "minimum": fmt_num(minimum)}))
+                                      {**label, "energy": fmt_num(model.rated_energy_kwh),
+                                       "minimum": fmt_num(minimum)}))
         if model.external_storage_only and not ctx.param("include_external_storage"):
             return Gate(False, Reason(_("Model %(model)s is an industrial battery with exclusively external storage: "
                                         "not in scope."), label))
@@ -189,7 +190,8 @@ def recycled_declaration(ctx: Context) -> Outcome:
     results: list[Outcome] = []
     plant = field_text(doc, "plant")
     if plant and facts.model.manufacturing_plant and not names_match(plant, facts.model.manufacturing_plant):
-        results.append(outcome(FAILED, Reason(_("%(doc)s is for plant %(plant)s; model %(model)s is made at %(model_plant)s."),
+        results.append(outcome(FAILED, Reason(_("%(doc)s is for plant %(plant)s; model %(model)s is made at "
+                                                "%(model_plant)s."),
                                               {"doc": doc_label(doc), "plant": plant, "model": facts.model.code,
                                                "model_plant": facts.model.manufacturing_plant}), docs=[doc]))
     values = shares(doc)

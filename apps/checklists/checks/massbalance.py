@@ -140,7 +140,8 @@ def mb_inputs(ctx: Context) -> Outcome | None:
                                       {"doc": doc_label(doc), "items": incomplete}), docs=[doc])
     total = sum((to_decimal(i["quantity_kg"]) or Decimal(0) for i in items), Decimal(0))
     return outcome(MET, Reason(_("%(doc)s: %(count)s input records, %(total)s in all, each with its supporting "
-                                 "declaration."), {"doc": doc_label(doc), "count": len(items), "total": fmt_mass(total)}),
+                                 "declaration."),
+                               {"doc": doc_label(doc), "count": len(items), "total": fmt_mass(total)}),
                    docs=[doc])
 
 
@@ -245,7 +246,8 @@ def mb_balance(ctx: Context) -> Outcome | None:
         results.append(outcome(FAILED, Reason(_("%(doc)s: physical stock %(physical)s vs book %(book)s: %(deviation)s "
                                                 "apart, tolerance %(tolerance)s."),
                                               {"doc": doc_label(doc), "physical": fmt_mass(physical),
-                                               "book": fmt_mass(book), "deviation": fmt_pct(deviation_pct(physical, book)),
+                                               "book": fmt_mass(book),
+                                               "deviation": fmt_pct(deviation_pct(physical, book)),
                                                "tolerance": fmt_pct(tolerance)}), docs=[doc]))
     return merge(results)
 
@@ -262,7 +264,7 @@ def mb_no_double_counting(ctx: Context) -> Outcome | None:
     if twice:
         results.append(outcome(FAILED, Reason(_("%(doc)s claims these lots more than once: %(codes)s."),
                                               {"doc": doc_label(doc), "codes": twice}), docs=[doc]))
-    others = [c for c in facts.other_claims if c.revision_id != doc.revision_id]
+    others = [c for c in facts.claims if c.revision_id != doc.revision_id]
     if others:
         results.append(outcome(FAILED, Reason(_("Lot %(lot)s is also claimed in other mass-balance records: "
                                                 "%(records)s."),

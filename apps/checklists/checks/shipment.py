@@ -543,7 +543,8 @@ def assay_plausible(ctx: Context) -> Outcome | None:
         else:
             results.append(outcome(MET, Reason(_("%(doc)s: lot %(lot)s, %(values)s."),
                                                {"doc": doc_label(doc), "lot": lot_code,
-                                                "values": [f"{el} {fmt_pct(v)}" for el, v in sorted(elements.items())]}),
+                                                "values": [f"{el} {fmt_pct(v)}"
+                                                           for el, v in sorted(elements.items())]}),
                                    docs=[doc]))
     for lot in _facts(ctx).lots:
         total = sum(lot.elements.values(), Decimal(0))
@@ -617,7 +618,8 @@ def recovered_within_input(ctx: Context) -> Outcome:
     for doc in ctx.docs_of("recycling_certificate"):
         mapping = field_mapping(doc, "recovered_kg")
         if mapping:
-            recovered_sources.append({el: to_decimal(v, doc=doc, key=f"recovered_kg.{el}") for el, v in mapping.items()})
+            recovered_sources.append({el: to_decimal(v, doc=doc, key=f"recovered_kg.{el}")
+                                      for el, v in mapping.items()})
             docs.append(doc)
     for mapping in recovered_sources:
         for el, kg in mapping.items():
@@ -646,7 +648,8 @@ def recovered_within_input(ctx: Context) -> Outcome:
             results.append(outcome(MISSING, Reason(_("%(element)s: %(out)s recovered, but no assay says how much "
                                                      "%(element)s went in."), params), docs=docs))
         elif out * 100 > went_in * (100 + tolerance):
-            results.append(outcome(FAILED, Reason(_("%(element)s: %(out)s recovered exceeds the %(in)s contained in the "
+            results.append(outcome(FAILED, Reason(_("%(element)s: %(out)s recovered exceeds the %(in)s contained in "
+                                                    "the "
                                                     "input (tolerance %(tolerance)s)."), params), docs=docs))
         else:
             results.append(outcome(MET, Reason(_("%(element)s: %(out)s recovered of %(in)s contained in the input."),
