@@ -265,3 +265,22 @@ CELERY_BEAT_SCHEDULE.update({
         "schedule": crontab(hour=2, minute=10),
     },
 })
+
+# --- Checklists (apps.checklists) ----------------------------------------------------------------
+# Seconds a re-evaluation waits after a change so that the changes that follow join it (coalescing).
+CHECKLIST_DEBOUNCE_SECONDS = env.float("CHECKLIST_DEBOUNCE_SECONDS", default=2.0)
+# Redis for the pending-changes sets; empty: the cache's Redis.
+CHECKLIST_REDIS_URL = env("CHECKLIST_REDIS_URL", default="")
+# Deployment values of [U] protocol parameters, e.g. the date a delegated act enters into force:
+# CHECKLIST_PARAMETERS='{"eu-art7-carbon-footprint": {"act_date": "2026-03-01"}}'
+CHECKLIST_PARAMETERS = env.json("CHECKLIST_PARAMETERS", default={})
+# Runs after the register and evidence seeders, so that the demo shipments exist.
+DEMO_SEEDERS.append("apps.checklists.demo.seed")
+CELERY_BEAT_SCHEDULE.update({
+    # 02:40 UTC nightly: re-evaluate every scope of every organisation, so that expiring documents and
+    # obligations coming into force show up without any change to the data.
+    "checklists-nightly": {
+        "task": "apps.checklists.tasks.checklists_nightly_task",
+        "schedule": crontab(hour=2, minute=40),
+    },
+})

@@ -15,7 +15,8 @@ def doc(doc_type: str, *, status: str = "accepted", effective: date | None = Non
     n = next(_ids)
     return Doc(revision_id=f"rev-{n:04d}", evidence_id=f"ev-{n:04d}", doc_type=doc_type,
                reference=reference or f"{doc_type.upper()[:3]}-{n}", status=status, effective_date=effective,
-               expiry_date=expiry, key_fields=key_fields, rejection_reason="not legible" if status == "rejected" else "")
+               expiry_date=expiry, key_fields=key_fields,
+               rejection_reason="not legible" if status == "rejected" else "")
 
 
 def code(n: int, level: str = "P", serial_letters: bool = False) -> str:

@@ -78,7 +78,8 @@ def test_declaration_for_the_year_is_met(art8):
 def test_declaration_of_another_year_does_not_count(art8):
     facts = with_docs(model_year(2026), [declaration(2025)])
     result = run8(art8, facts, date(2028, 8, 18))["documentation"]
-    assert result.status == "missing" and "No recycled-content declaration for 2026 (there are some for 2025)" in en(result)
+    assert result.status == "missing"
+    assert "No recycled-content declaration for 2026 (there are some for 2025)" in en(result)
 
 
 def test_declaration_gaps_and_impossible_shares(art8):
@@ -93,7 +94,8 @@ def test_declaration_gaps_and_impossible_shares(art8):
 def test_declaration_for_another_plant_fails(art8):
     facts = with_docs(model_year(), [declaration(plant="Hefei plant 1")])
     result = run8(art8, facts, date(2028, 8, 18))["documentation"]
-    assert result.status == "failed" and "is for plant Hefei plant 1; model EV-75 is made at Suzhou plant 2" in en(result)
+    assert result.status == "failed"
+    assert "is for plant Hefei plant 1; model EV-75 is made at Suzhou plant 2" in en(result)
 
 
 def test_lots_behind_the_declaration(art8):
@@ -139,7 +141,8 @@ def test_lead_is_measured_on_the_whole_battery(art8):
     lead_acid = model_year(eu_category="sli", chemistry="lead_acid")
     facts = with_docs(lead_acid, [declaration(shares={"Pb": {"pre_consumer_pct": 5, "post_consumer_pct": 70}})])
     result = run8(art8, facts, date(2031, 8, 18))["minimum_2031"]
-    assert result.status == "failed" and "Pb: 75 % recycled (of the lead in the battery) is below the 85 %" in en(result)
+    assert result.status == "failed"
+    assert "Pb: 75 % recycled (of the lead in the battery) is below the 85 %" in en(result)
 
 
 def test_lmt_batteries_are_documentation_only_from_2033(art8):
