@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .v1 import organisation
+from .v1 import checklists, organisation
 
 v1 = [
     path("me/", organisation.MeApi.as_view(), name="me"),
@@ -10,6 +10,12 @@ v1 = [
     path("members/", organisation.MemberListApi.as_view(), name="members"),
     path("activity/", organisation.ActivityListApi.as_view(), name="activity"),
     path("activity/verify/", organisation.ActivityVerifyApi.as_view(), name="activity-verify"),
+    path("checklists/evaluations/", checklists.EvaluationListApi.as_view(), name="checklist-evaluations"),
+    path("checklists/evaluations/<uuid:evaluation_id>/", checklists.EvaluationDetailApi.as_view(),
+         name="checklist-evaluation"),
+    path("checklists/results/", checklists.ResultListApi.as_view(), name="checklist-results"),
+    path("checklists/protocols/", checklists.ProtocolListApi.as_view(), name="checklist-protocols"),
+    path("checklists/trigger/", checklists.TriggerApi.as_view(), name="checklist-trigger"),
 ]
 
 urlpatterns = [
