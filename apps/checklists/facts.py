@@ -6,11 +6,12 @@ evaluations with the same digest, protocol and day saw exactly the same inputs.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from apps.core.hashing import canonical_json, sha256_hex
 from apps.evidence.models import EvidenceType
@@ -47,8 +48,11 @@ class Doc:
     links: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
+    """One pack, module or cell. An immutable record like the dataclasses here, but a tuple: a shipment
+    of 100,000 units is built straight from the database rows (`Unit._make(row)`), several times faster
+    than 100,000 frozen-dataclass constructions."""
+
     id: str
     code: str
     scheme: str = "gbt34014"
@@ -59,10 +63,6 @@ class Unit:
     model_id: str | None = None
     gtin: str = ""
     serial: str = ""
-
-    def row(self) -> list:
-        return [self.id, self.code, self.scheme, self.level, self.parent_id, self.status, self.original_code,
-                self.model_id, self.gtin, self.serial]
 
 
 @dataclass(frozen=True)
@@ -256,12 +256,10 @@ def split_model_year(scope_id: str) -> tuple[str, int] | None:
 
 def _canonical(value: Any) -> Any:
     if is_dataclass(value):
-        if isinstance(value, Unit):
-            return value.row()
         return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple | list):
         if value and isinstance(value[0], Unit):
-            return [u.row() for u in value]
+            return {"units": len(value), "sha256": units_sha(value)}
         return [_canonical(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in value.items()}
@@ -270,7 +268,20 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def facts_digest(facts: ScopeFacts, *, protocol_digest: str = "") -> str:
-    """SHA-256 of the canonical facts (and of the protocol file they are evaluated under)."""
-    payload = {"kind": facts.kind, "facts": _canonical(facts), "protocol": protocol_digest}
-    return sha256_hex(canonical_json(payload))
+def units_sha(units: tuple[Unit, ...]) -> str:
+    """SHA-256 of the unit rows (fields joined by US, rows ended by RS; None as empty): a canonical form
+    several times cheaper than JSON for 100,000 rows."""
+    digest = hashlib.sha256()
+    for unit in units:
+        digest.update(("\x1f".join(field or "" for field in unit) + "\x1e").encode("utf-8"))
+    return digest.hexdigest()
+
+
+def facts_hash(facts: ScopeFacts) -> str:
+    """SHA-256 of the canonical form of the facts (computed once per scope, shared by its protocols)."""
+    return sha256_hex(canonical_json({"kind": facts.kind, "facts": _canonical(facts)}))
+
+
+def facts_digest(facts: ScopeFacts, *, protocol_digest: str = "", facts_sha: str | None = None) -> str:
+    """The inputs digest of an evaluation: the facts and the protocol file they are evaluated under."""
+    return sha256_hex(f"{facts_sha or facts_hash(facts)}:{protocol_digest}".encode("ascii"))

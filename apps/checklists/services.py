@@ -27,7 +27,7 @@ from apps.core.queue import enqueue_on_commit
 from . import coalesce, selectors
 from .engine import RequirementResult as Result
 from .engine import evaluate, overall_status, progress
-from .facts import ScopeFacts, facts_digest
+from .facts import ScopeFacts, facts_digest, facts_hash
 from .models import Evaluation, Notification, ProtocolSelection, RequirementResult, ScopeKind, ScopeStatus, Trigger
 from .protocol import Protocol, registry
 from .snapshot import scope_facts
@@ -99,8 +99,10 @@ def scope_evaluate(*, scope_kind: str, scope_id: str, trigger: str = Trigger.CHA
     if protocols:
         facts = scope_facts(scope_kind, scope_id)
         if facts is not None:
+            sha = facts_hash(facts)
             for protocol in protocols:
-                evaluation = evaluation_store(protocol=protocol, facts=facts, today=today, trigger=trigger)
+                evaluation = evaluation_store(protocol=protocol, facts=facts, today=today, trigger=trigger,
+                                              facts_sha=sha)
                 if evaluation is not None:
                     written.append(evaluation)
     cache.delete(pending_key(scope_kind, scope_id))
@@ -108,7 +110,8 @@ def scope_evaluate(*, scope_kind: str, scope_id: str, trigger: str = Trigger.CHA
 
 
 @transaction.atomic
-def evaluation_store(*, protocol: Protocol, facts: ScopeFacts, today: date, trigger: str) -> Evaluation | None:
+def evaluation_store(*, protocol: Protocol, facts: ScopeFacts, today: date, trigger: str,
+                     facts_sha: str | None = None) -> Evaluation | None:
     """Evaluate and keep the result, unless the latest evaluation saw the same inputs and said the same.
 
     Serialised per scope and protocol (advisory lock), so two workers never write the same change twice;
@@ -116,7 +119,7 @@ def evaluation_store(*, protocol: Protocol, facts: ScopeFacts, today: date, trig
     results = evaluate(protocol, facts, today)
     status = overall_status(results)
     met, applicable = progress(results)
-    inputs = facts_digest(facts, protocol_digest=protocol.digest)
+    inputs = facts_digest(facts, protocol_digest=protocol.digest, facts_sha=facts_sha)
     outputs = results_digest(status, results)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",

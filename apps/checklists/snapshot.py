@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Func, Q, Subquery, Value
-from django.db.models.functions import Upper
+from django.db.models import CharField, F, Func, Q, Subquery, Value
+from django.db.models.functions import Cast, Upper
 from django.utils import timezone
 
 from apps.evidence.models import Evidence, EvidenceRevision, EvidenceType, RevisionStatus
@@ -48,8 +48,8 @@ from .facts import (
 
 
 def _norm(field: str) -> Upper:
-    """SQL twin of checks.codes.normalise(): upper case, no whitespace."""
-    return Upper(Func(F(field), Value(r"\s"), Value(""), Value("g"), function="REGEXP_REPLACE"))
+    """SQL twin of checks.codes.normalise(): upper case, no spaces, tabs or line breaks."""
+    return Upper(Func(F(field), Value(" \t\r\n"), Value(""), function="TRANSLATE"))
 
 
 # --- evidence --------------------------------------------------------------------------------------
@@ -121,14 +121,20 @@ def custody_facts(shipment: Shipment) -> CustodyFacts | None:
 
 # --- shipment --------------------------------------------------------------------------------------
 
-UNIT_FIELDS = ("id", "code", "scheme", "level", "parent_id", "status", "original_code", "model_id", "gtin", "serial")
+# UUIDs come back as text from PostgreSQL: building 100,000 uuid.UUID objects only to turn them into
+# strings again costs more than the query itself.
+UNIT_TEXT = {"id_text": Cast("id", output_field=CharField()),
+             "parent_text": Cast("parent_id", output_field=CharField()),
+             "model_text": Cast("model_id", output_field=CharField())}
+UNIT_FIELDS = ("id_text", "code", "scheme", "level", "parent_text", "status", "original_code", "model_text", "gtin",
+               "serial")
 
 
-def _unit(row) -> Unit:
-    uid, code, scheme, level, parent_id, status, original_code, model_id, gtin, serial = row[:10]
-    return Unit(id=str(uid), code=code, scheme=scheme, level=level, parent_id=str(parent_id) if parent_id else None,
-                status=status, original_code=original_code, model_id=str(model_id) if model_id else None,
-                gtin=gtin, serial=serial)
+def _units(queryset) -> tuple[Unit, ...]:
+    """Sorted here rather than by PostgreSQL: sorting 100,000 UUIDs there spills to disk."""
+    rows = list(queryset.annotate(**UNIT_TEXT).order_by().values_list(*UNIT_FIELDS))
+    rows.sort()
+    return tuple(map(Unit._make, rows))
 
 
 def shipment_facts(shipment_id: Any) -> ShipmentFacts | None:
@@ -139,13 +145,13 @@ def shipment_facts(shipment_id: Any) -> ShipmentFacts | None:
     masses = {chemistry: mass for chemistry, mass in ShipmentMass.objects.filter(shipment_id=sid)
               .order_by("chemistry").values_list("chemistry", "net_mass_kg")}
     shipped = ShipmentUnit.objects.filter(shipment_id=sid).values("unit_id")
-    unit_rows = list(BatteryUnit.objects.filter(shipment_units__shipment_id=sid).order_by("id")
-                     .values_list(*UNIT_FIELDS, "model__chemistry"))
-    units = tuple(_unit(row) for row in unit_rows)
-    chemistries = tuple(sorted({row[-1] for row in unit_rows if row[-1]}))
-    descendants = tuple(_unit(row) for row in BatteryUnit.objects
-                        .filter(Q(parent_id__in=Subquery(shipped)) | Q(parent__parent_id__in=Subquery(shipped)))
-                        .exclude(id__in=Subquery(shipped)).order_by("id").values_list(*UNIT_FIELDS))
+    units = _units(BatteryUnit.objects.filter(shipment_units__shipment_id=sid))
+    model_ids = {u.model_id for u in units if u.model_id}
+    chemistries = tuple(BatteryModel.objects.filter(id__in=model_ids).order_by("chemistry")
+                        .values_list("chemistry", flat=True).distinct()) if model_ids else ()
+    descendants = _units(
+        BatteryUnit.objects.filter(Q(parent_id__in=Subquery(shipped)) | Q(parent__parent_id__in=Subquery(shipped)))
+        .exclude(id__in=Subquery(shipped)))
 
     clashes: dict[str, list[str]] = defaultdict(list)
     shipped_norms = BatteryUnit.objects.filter(id__in=Subquery(shipped)).annotate(n=_norm("code")).values("n")
@@ -153,12 +159,14 @@ def shipment_facts(shipment_id: Any) -> ShipmentFacts | None:
                        .exclude(id__in=Subquery(shipped)).order_by("code").values_list("n", "code")):
         clashes[norm].append(code)
     original_clashes: dict[str, list[str]] = defaultdict(list)
-    shipped_originals = (BatteryUnit.objects.filter(id__in=Subquery(shipped)).exclude(original_code="")
-                         .annotate(n=_norm("original_code")).values("n"))
-    for norm, code in (BatteryUnit.objects.exclude(original_code="").annotate(n=_norm("original_code"))
-                       .filter(n__in=Subquery(shipped_originals)).exclude(id__in=Subquery(shipped))
-                       .order_by("code").values_list("n", "code")):
-        original_clashes[norm].append(code)
+    originals = sorted({u.original_code for u in units if u.original_code.strip()})
+    if originals:  # cascade-use units only: no query for a shipment without any
+        shipped_originals = (BatteryUnit.objects.filter(id__in=Subquery(shipped)).exclude(original_code="")
+                             .annotate(n=_norm("original_code")).values("n"))
+        for norm, code in (BatteryUnit.objects.exclude(original_code="").annotate(n=_norm("original_code"))
+                           .filter(n__in=Subquery(shipped_originals)).exclude(id__in=Subquery(shipped))
+                           .order_by("code").values_list("n", "code")):
+            original_clashes[norm].append(code)
     elsewhere: dict[str, list[str]] = defaultdict(list)
     for unit_id, reference in (ShipmentUnit.objects.filter(unit_id__in=Subquery(shipped))
                                .exclude(shipment_id=sid).exclude(shipment__status=ShipmentStatus.CANCELLED)
