@@ -66,7 +66,8 @@ def test_retrieve_an_evaluation_with_its_results(api, shipments):
     results = {r["requirement_id"]: r for r in body["results"]}
     assert results["contract"]["status"] == "met" and results["contract"]["revision_ids"]
     assert results["receipt"]["status"] == "missing"
-    assert results["contract"]["title"] == {"en": "Contract with the receiving recycler", "zh": "与接收方回收企业的合同"}
+    assert results["contract"]["title"] == {"en": "Contract with the receiving recycler",
+                                            "zh": "与接收方回收企业的合同"}
     assert set(results["contract"]["reasons"][0]) == {"en", "zh"}
 
 
