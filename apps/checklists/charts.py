@@ -23,7 +23,7 @@ class Bar:
     sublabel: str
     y: float
     total: int
-    percent: int
+    percent: int | None
     segments: list[Segment] = field(default_factory=list)
 
 
@@ -37,7 +37,7 @@ class StackedBars:
     bars: list[Bar]
 
 
-def stacked_bars(rows: list[tuple[str, str, dict[str, int], int]], *, width: int = 720, label_width: int = 260,
+def stacked_bars(rows: list[tuple[str, str, dict[str, int], int | None]], *, width: int = 720, label_width: int = 260,
                  bar_height: int = 22, gap: int = 18) -> StackedBars:
     """rows: (label, sublabel, {status: count}, percent of requirements met). Each bar is 100 % wide:
     segments show the share of scopes in each status, in a fixed order (met first)."""

@@ -126,7 +126,8 @@ def _evaluate_requirement(requirement: Requirement, base: Context) -> Requiremen
 
 
 def _result(requirement: Requirement, said: Outcome) -> RequirementResult:
-    upload = requirement.evidence.types if requirement.evidence and said.status in (MISSING, FAILED, EXPIRING) else ()
+    offered = requirement.upload or (requirement.evidence.types if requirement.evidence else ())
+    upload = offered if said.status in (MISSING, FAILED, EXPIRING) else ()
     return RequirementResult(requirement_id=requirement.id, status=said.status, severity=requirement.severity,
                              title=requirement.title, reasons=said.reasons, revision_ids=said.revision_ids,
                              qualifier=said.qualifier, upload_types=tuple(upload), sources=requirement.sources)

@@ -89,8 +89,9 @@ class Evaluation(BaseModel):
         return f"{self.protocol_id}@{self.protocol_version} {self.scope_kind}:{self.scope_label} {self.status}"
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.met_count / self.applicable_count) if self.applicable_count else 100
+    def percent(self) -> int | None:
+        """Share of applicable requirements met; None when nothing applies."""
+        return round(100 * self.met_count / self.applicable_count) if self.applicable_count else None
 
 
 class RequirementResult(models.Model):
@@ -145,8 +146,9 @@ class ScopeStatus(BaseModel):
         return f"{self.scope_kind}:{self.scope_label} {self.protocol_id} {self.status}"
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.met_count / self.applicable_count) if self.applicable_count else 100
+    def percent(self) -> int | None:
+        """Share of applicable requirements met; None when nothing applies."""
+        return round(100 * self.met_count / self.applicable_count) if self.applicable_count else None
 
 
 class Notification(BaseModel):

@@ -90,6 +90,8 @@ class Requirement:
     applies_when: tuple[Call, ...] = ()
     evidence: EvidenceRule | None = None
     checks: tuple[Call, ...] = ()
+    # Evidence types offered for upload when not met (default: the evidence rule's types).
+    upload: tuple[str, ...] = ()
     line: int = 0
 
 
@@ -305,6 +307,9 @@ def _build(data: dict, lines: dict, *, name: str, overrides: Mapping[str, Any], 
             rule = EvidenceRule(types=tuple(ev["types"]), min_count=ev.get("min_count", 1),
                                 accepted=ev.get("accepted", True), valid_on=ev.get("valid_on"),
                                 due=ev.get("due"))
+        for u_index, doc_type in enumerate(raw.get("upload", [])):
+            if doc_type not in EVIDENCE_TYPES:
+                raise _fail(name, lines, path + ("upload", u_index), f"unknown evidence type {doc_type!r}")
         if rule is None and not raw.get("checks"):
             raise _fail(name, lines, path, "a requirement needs evidence, checks, or both")
         requirements.append(Requirement(
@@ -312,7 +317,7 @@ def _build(data: dict, lines: dict, *, name: str, overrides: Mapping[str, Any], 
             sources=check_sources(raw["source"], path + ("source",)),
             applies_when=calls(raw.get("applies_when"), path + ("applies_when",), PREDICATES, "predicate"),
             evidence=rule, checks=calls(raw.get("checks"), path + ("checks",), CHECKS, "check"),
-            line=_line_of(lines, path)))
+            upload=tuple(raw.get("upload", ())), line=_line_of(lines, path)))
 
     digest_source = text + "\n" + json.dumps(_json_ready(dict(overrides)), sort_keys=True, default=str)
     return Protocol(

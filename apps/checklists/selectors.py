@@ -265,8 +265,8 @@ class CompletenessRow:
         return sum(self.counts.values())
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.met / self.applicable) if self.applicable else 100
+    def percent(self) -> int | None:
+        return round(100 * self.met / self.applicable) if self.applicable else None
 
 
 def completeness(*, access: Access) -> list[CompletenessRow]:

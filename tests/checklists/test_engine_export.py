@@ -262,6 +262,7 @@ def test_receipt_not_due_before_dispatch_and_missing_after(protocol):
     assert draft.status == "not_applicable"
     sent = run(protocol, with_docs(shipment(), complete_export_docs(receipt=None)))["receipt"]
     assert sent.status == "missing" and "has not confirmed receipt" in en(sent)
+    assert sent.upload_types == ("receipt",)  # offered on the board, although custody may also satisfy it
 
 
 def test_receipt_unit_count_must_match(protocol):

@@ -92,6 +92,7 @@ def test_a_valid_minimal_file_parses():
     (MINIMAL + "    checks:\n      - check: units_coded\n        params:\n"
      "          speed: {value: 3, source: [CELLPASS], confidence: U}\n", 21, "has no parameter 'speed'"),
     (MINIMAL.replace("id: test-protocol\n", "id: test-protocol\nid: again\n"), 2, "duplicate key 'id'"),
+    (MINIMAL + "    upload: [photo]\n", 18, "unknown evidence type 'photo'"),
 ])
 def test_a_broken_file_is_refused_naming_file_line_and_problem(broken, line, words):
     with pytest.raises(ProtocolError) as caught:
