@@ -29,7 +29,7 @@ WHITESPACE = str.maketrans("", "", " \t\r\n")
 
 def normalise(code: str) -> str:
     """Upper case without spaces, tabs or line breaks (as snapshot._norm does in SQL)."""
-    return code.translate(WHITESPACE).upper()
+    return code.upper() if code.isalnum() else code.translate(WHITESPACE).upper()
 
 
 def gs1_check_digit_ok(digits: str) -> bool:
@@ -87,22 +87,24 @@ def codes_valid(ctx: Context) -> Outcome:
     problems: dict[str, list[str]] = defaultdict(list)
     coded = [u for u in facts.units if u.code.strip()]
     gbt = _compiled(tuple(patterns.get("gbt34014", [])))
+    gbt_codes = [u.code.strip() for u in coded if u.scheme == "gbt34014"]
+    if gbt is not None:  # the common case in one comprehension, without per-unit lookups
+        match = gbt.match
+        problems["gbt34014"] = [code for code in gbt_codes if not match(code)]
     for unit in coded:
-        if unit.scheme == "gbt34014" and gbt is not None:  # the common case, without the per-unit lookups
-            if not gbt.match(unit.code.strip()):
-                problems["gbt34014"].append(unit.code.strip())
+        if unit.scheme == "gbt34014" and gbt is not None:
             continue
         problem = code_problem(unit, patterns)
         if problem:
             problems[problem].append(unit.code.strip())
+    problems = {tag: codes for tag, codes in problems.items() if codes}
     results = [outcome(FAILED, Reason(_("%(count)s codes are not valid %(scheme)s: %(examples)s."),
                                       {"count": len(codes), "scheme": SCHEME_LABELS.get(tag, tag),
                                        "examples": _examples(codes)}))
                for tag, codes in sorted(problems.items())]
-    strict = re.compile(ctx.param("strict_serial"))
+    strict = re.compile(ctx.param("strict_serial")).match
     invalid = set(problems.get("gbt34014", []))
-    lettered = [code for u in coded if u.scheme == "gbt34014" and len(code := u.code.strip()) == 24
-                and not strict.match(code) and code not in invalid]
+    lettered = [code for code in gbt_codes if len(code) == 24 and not strict(code) and code not in invalid]
     if lettered:
         results.append(outcome(MET, Reason(_("%(count)s GB/T 34014 codes have letters in the serial number: accepted "
                                              "by some manufacturers, not by the Catena-X pattern (%(examples)s)."),
@@ -145,21 +147,18 @@ def hierarchy_complete(ctx: Context) -> Outcome:
     """Packs have modules, modules have cells, and each child hangs under the level above it."""
     facts: ShipmentFacts = ctx.facts
     allow_cell_in_pack = ctx.param("allow_cell_in_pack")
-    units = {u.id: u for u in facts.units + facts.descendants}
-    children: dict[str, list[Unit]] = defaultdict(list)
-    for unit in units.values():
-        if unit.parent_id:
-            children[unit.parent_id].append(unit)
-    empty_packs, empty_modules, misplaced = [], [], []
-    expected_parent = {"module": ("pack",), "cell": ("module", "pack") if allow_cell_in_pack else ("module",)}
-    for unit in units.values():
-        if unit.level == "pack" and not children.get(unit.id):
-            empty_packs.append(unit.code)
-        elif unit.level == "module" and not children.get(unit.id):
-            empty_modules.append(unit.code)
-        parent = units.get(unit.parent_id) if unit.parent_id else None
-        if parent is not None and parent.level not in expected_parent.get(unit.level, ()):
-            misplaced.append(f"{unit.code} ({unit.level}) ← {parent.code} ({parent.level})")
+    everything = facts.units + facts.descendants
+    level_of = {u.id: u.level for u in everything}
+    with_children = {u.parent_id for u in everything if u.parent_id}
+    empty_packs = [u.code for u in everything if u.level == "pack" and u.id not in with_children]
+    empty_modules = [u.code for u in everything if u.level == "module" and u.id not in with_children]
+    allowed = {("module", "pack"), ("cell", "module")} | ({("cell", "pack")} if allow_cell_in_pack else set())
+    # A child whose parent is known and of a level it may not hang under (packs hang under nothing).
+    wrong = [u for u in everything if u.parent_id in level_of
+             and (u.level, level_of[u.parent_id]) not in allowed]
+    code_of = {u.id: u.code for u in everything} if wrong else {}
+    misplaced = [f"{u.code} ({u.level}) ← {code_of[u.parent_id]} ({level_of[u.parent_id]})" for u in wrong]
+    units = level_of
     results = []
     if empty_packs:
         results.append(outcome(FAILED, Reason(_("%(count)s packs have no modules registered: %(examples)s."),
@@ -172,7 +171,7 @@ def hierarchy_complete(ctx: Context) -> Outcome:
         results.append(outcome(FAILED, Reason(_("%(count)s units hang under the wrong level: %(examples)s."),
                                               {"count": len(misplaced), "examples": _examples(sorted(misplaced))})))
     if not results:
-        levels = Counter(u.level for u in units.values())
+        levels = Counter(units.values())
         results.append(outcome(MET, Reason(_("Pack → module → cell relations are complete (%(packs)s packs, "
                                              "%(modules)s modules, %(cells)s cells)."),
                                            {"packs": levels["pack"], "modules": levels["module"],

@@ -108,14 +108,14 @@ def shipment_has_units(ctx: Context) -> Gate:
     return Gate(False, Reason(_("No battery units are registered in this shipment.")))
 
 
-def is_cascade(unit, statuses: list[str]) -> bool:
-    return unit.status in statuses or bool(unit.original_code.strip())
+def is_cascade(unit, statuses) -> bool:
+    return unit.status in statuses or bool(unit.original_code and unit.original_code.strip())
 
 
 @predicate("shipment_has_cascade_units", scopes=S, params={"cascade_statuses": ParamSpec("list")})
 def shipment_has_cascade_units(ctx: Context) -> Gate:
-    statuses = ctx.param("cascade_statuses")
-    if any(is_cascade(u, statuses) for u in _facts(ctx).units):
+    statuses = frozenset(ctx.param("cascade_statuses"))
+    if any(u.status in statuses or (u.original_code and u.original_code.strip()) for u in _facts(ctx).units):
         return Gate(True)
     return Gate(False, Reason(_("The shipment holds no cascade-use (repurposed) products.")))
 
