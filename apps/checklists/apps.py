@@ -12,7 +12,7 @@ class ChecklistsConfig(AppConfig):
         from apps.core import dashboard
         from apps.core import navigation as nav
 
-        from . import signals
+        from . import checks_system, signals  # noqa: F401 - registers the system check
         from .views import dashboard_panel
 
         nav.register(nav.NavItem("checklists", _("Checklists"), "checklists:overview", "view", order=400))

@@ -152,3 +152,18 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path):
     (tmp_path / "latin.yaml").write_bytes(MINIMAL.replace("测试", "t").encode("utf-8") + b"\xff\xfe")
     with pytest.raises(ProtocolError, match="not UTF-8"):
         load_registry(tmp_path)
+
+
+def test_a_broken_configuration_is_reported_by_the_system_check(settings):
+    from apps.checklists import checks_system, protocol
+
+    settings.CHECKLIST_PARAMETERS = {"eu-art7-carbon-footprint": {"act_date": "2026-03-01", "act_name": "x"}}
+    protocol.registry.cache_clear()
+    try:
+        (error,) = checks_system.protocols_load(None)
+        assert error.id == "checklists.E001" and "parameter 'act_name' is confirmed (C)" in error.msg
+        settings.CHECKLIST_PARAMETERS = {"eu-art7-carbon-footprint": {"act_date": "2026-03-01"}}
+        protocol.registry.cache_clear()
+        assert checks_system.protocols_load(None) == []
+    finally:
+        protocol.registry.cache_clear()

@@ -193,3 +193,22 @@ def test_dashboard_shows_completeness_as_a_chart(alpha, make_member, client_for,
 def test_dashboard_invites_managers_to_choose_protocols(alpha, make_member, client_for):
     page = client_for(make_member(alpha, Role.OWNER), alpha).get("/").content.decode()
     assert "No checklist protocol is selected yet." in page and "/checklists/settings/" in page
+
+
+def test_history_and_notifications_pages_have_a_query_budget(alpha, make_member, client_for, select_protocols,
+                                                             django_assert_max_num_queries):
+    manager = make_member(alpha, Role.COMPLIANCE_MANAGER)
+    with schema_context("alpha"):
+        select_protocols("cn-export-2026")
+        shipment = ShipmentFactory(status="draft", dispatch_date=date(2026, 9, 1))
+        for day in range(1, 11):  # ten days, the last ones with documents: several evaluations and changes
+            if day == 6:
+                export_ready(shipment)
+            services.scope_evaluate(scope_kind="shipment", scope_id=str(shipment.pk), today=date(2026, 6, day))
+    client = client_for(manager, alpha)
+    with django_assert_max_num_queries(20):
+        history = client.get(f"{board_url(shipment)}history/")
+    assert history.status_code == 200
+    with django_assert_max_num_queries(20):
+        notifications = client.get("/checklists/notifications/")
+    assert shipment.reference in notifications.content.decode()
