@@ -11,4 +11,5 @@ urlpatterns = [
     path("audits/", include("apps.audits.urls_tenant")),
     path("", include("apps.exports.urls")),
     path("", include("apps.custody.urls")),
+    path("", include("apps.checklists.urls")),
 ]

@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .v1 import audits, custody, evidence, exports, organisation
+from .v1 import audits, checklists, custody, evidence, exports, organisation
 
 v1 = [
     path("me/", organisation.MeApi.as_view(), name="me"),
@@ -52,6 +52,12 @@ v1 = [
     path("custody/ledger/verify/", custody.LedgerVerifyApi.as_view(), name="custody-ledger-verify"),
     path("custody/recyclers/", custody.RecyclerListApi.as_view(), name="custody-recyclers"),
     path("custody/recyclers/invite/", custody.RecyclerInviteApi.as_view(), name="custody-recycler-invite"),
+    path("checklists/evaluations/", checklists.EvaluationListApi.as_view(), name="checklist-evaluations"),
+    path("checklists/evaluations/<uuid:evaluation_id>/", checklists.EvaluationDetailApi.as_view(),
+         name="checklist-evaluation"),
+    path("checklists/results/", checklists.ResultListApi.as_view(), name="checklist-results"),
+    path("checklists/protocols/", checklists.ProtocolListApi.as_view(), name="checklist-protocols"),
+    path("checklists/trigger/", checklists.TriggerApi.as_view(), name="checklist-trigger"),
 ]
 
 urlpatterns = [

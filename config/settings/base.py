@@ -193,7 +193,7 @@ if env("EMAIL_URL", default=""):
 # Who may act inside an organisation: each resolver returns an Access or None (first match wins).
 ACCESS_RESOLVERS = ["apps.accounts.access.membership_access", "apps.audits.access.engagement_access"]
 # Idempotent demo seeders run by `manage.py seed_demo`, in order.
-DEMO_SEEDERS = ["apps.accounts.demo.seed", "apps.audits.demo.seed"]
+DEMO_SEEDERS = ["apps.accounts.demo.seed"]  # the full, ordered list is set at the end of this file
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
@@ -301,7 +301,6 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     *SPECTACULAR_SETTINGS.get("POSTPROCESSING_HOOKS", ["drf_spectacular.hooks.postprocess_schema_enums"]),
     "apps.api.v1.exports.public_servers_hook"]
 # After the traceability seeder (the exports seeder also creates what it needs when run first).
-DEMO_SEEDERS += ["apps.exports.demo.seed"]
 CELERY_BEAT_SCHEDULE.update({
     # 02:40 UTC nightly (10:40 in China, after the night's imports): derive traceability-platform
     # reporting events from the register and recount provisional deadlines in every organisation.
@@ -324,7 +323,6 @@ EVIDENCE_ARCHIVE_MAX_EXPANDED_BYTES = env.int("EVIDENCE_ARCHIVE_MAX_EXPANDED_BYT
 EVIDENCE_ARCHIVE_MAX_MEMBERS = env.int("EVIDENCE_ARCHIVE_MAX_MEMBERS", default=10_000)
 EVIDENCE_ARCHIVE_MAX_DEPTH = env.int("EVIDENCE_ARCHIVE_MAX_DEPTH", default=1)
 # After the register's seeder (shipments and lots are found or created by reference / code).
-DEMO_SEEDERS += ["apps.evidence.demo.seed"]
 CELERY_BEAT_SCHEDULE.update({
     # 01:30 UTC nightly: mark revisions whose expiry date has passed as expired (every organisation),
     # and remove stored files that no revision refers to. Before the 02:10 chain check.
@@ -334,10 +332,38 @@ CELERY_BEAT_SCHEDULE.update({
     },
 })
 # --- custody ledger (apps/custody) ---
-DEMO_SEEDERS += ["apps.custody.demo.seed"]  # after the register and vault seeders: it uses their models
 # A receipt whose net mass differs from the declared one by more than this (percent of the declared mass)
 # opens a discrepancy. 0.5 % follows the physical-vs-book tolerance example of REFERENCE §5.2 ([U]: agree
 # it per contract). Copied onto each transfer at dispatch, so changing it never rewrites history.
 CUSTODY_MASS_TOLERANCE_PERCENT = env("CUSTODY_MASS_TOLERANCE_PERCENT", default="0.5")  # a decimal, as text
 CUSTODY_UNIT_TOLERANCE = env.int("CUSTODY_UNIT_TOLERANCE", default=0)  # every battery is counted
 CUSTODY_MAX_FILE_BYTES = env.int("CUSTODY_MAX_FILE_BYTES", default=25 * 1024 * 1024)
+# --- Checklists (apps.checklists) ----------------------------------------------------------------
+# Seconds a re-evaluation waits after a change so that the changes that follow join it (coalescing).
+CHECKLIST_DEBOUNCE_SECONDS = env.float("CHECKLIST_DEBOUNCE_SECONDS", default=2.0)
+# Redis for the pending-changes sets; empty: the cache's Redis.
+CHECKLIST_REDIS_URL = env("CHECKLIST_REDIS_URL", default="")
+# Deployment values of [U] protocol parameters, e.g. the date a delegated act enters into force:
+# CHECKLIST_PARAMETERS='{"eu-art7-carbon-footprint": {"act_date": "2026-03-01"}}'
+CHECKLIST_PARAMETERS = env.json("CHECKLIST_PARAMETERS", default={})
+# Runs after the register and evidence seeders, so that the demo shipments exist.
+CELERY_BEAT_SCHEDULE.update({
+    # 02:40 UTC nightly: re-evaluate every scope of every organisation, so that expiring documents and
+    # obligations coming into force show up without any change to the data.
+    "checklists-nightly": {
+        "task": "apps.checklists.tasks.checklists_nightly_task",
+        "schedule": crontab(hour=2, minute=40),
+    },
+})
+
+# Idempotent demo seeders run by `manage.py seed_demo`, in this order: people and organisations, then
+# the register, the evidence behind it, custody between organisations, passports and reporting,
+# checklist evaluations, and the auditor's engagement and finding.
+DEMO_SEEDERS = [
+    "apps.accounts.demo.seed",
+    "apps.evidence.demo.seed",
+    "apps.custody.demo.seed",
+    "apps.exports.demo.seed",
+    "apps.checklists.demo.seed",
+    "apps.audits.demo.seed",
+]
