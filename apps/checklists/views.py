@@ -224,7 +224,8 @@ def protocol_settings(request):
 
 @require(Perm.VIEW)
 def notifications(request):
-    if request.access.user_id is None:
+    # Notifications go to the organisation's people; API keys and external auditors have none.
+    if request.access.user_id is None or request.access.engagement_id is not None:
         raise Http404
     if request.method == "POST":
         services.notifications_mark_read(access=request.access)
