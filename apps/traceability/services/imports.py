@@ -352,12 +352,14 @@ def _shipment_checks(cursor: Any, index: dict[str, int], organisation_id: Any, r
                                      JOIN {UNIT_TABLE} u ON u.id = su.unit_id WHERE su.shipment_id = t.id), '{{}}')
                       THEN 'unit_code'""")
     if "chemistry" in index:
-        checks.append(f"""WHEN coalesce((SELECT array_agg((chemistry || '=' || trim_scale(total))::text ORDER BY chemistry)
+        checks.append(f"""WHEN coalesce((SELECT array_agg((chemistry || '=' || trim_scale(total))::text
+                                                ORDER BY chemistry)
                                      FROM (SELECT chemistry, sum(net_mass_kg) AS total FROM import_shipments
                                            WHERE reference = h.reference AND chemistry IS NOT NULL
                                            GROUP BY chemistry) f), '{{}}')
                            IS DISTINCT FROM
-                           coalesce((SELECT array_agg((chemistry || '=' || trim_scale(net_mass_kg))::text ORDER BY chemistry)
+                           coalesce((SELECT array_agg((chemistry || '=' || trim_scale(net_mass_kg))::text
+                                                ORDER BY chemistry)
                                      FROM {SHIPMENT_MASS_TABLE} WHERE shipment_id = t.id), '{{}}')
                       THEN 'chemistry'""")
     difference = "CASE " + " ".join(checks) + " END" if checks else "NULL"
