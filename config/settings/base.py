@@ -267,6 +267,7 @@ CELERY_BEAT_SCHEDULE.update({
 })
 
 # --- Traceability register (apps/traceability) ----------------------------------------------
+DEMO_SEEDERS.append("apps.traceability.demo.seed")
 # GB/T 34014 [U] switches (REFERENCE §2.1): the 19-character cascade-use form, and a year/day decoding
 # table from apps.traceability.codes.DATE_TABLES ("" = check character classes only).
 TRACEABILITY_GBT34014 = {
@@ -280,3 +281,11 @@ TRACEABILITY_PASSPORT_HOSTS: list[str] = env.list("TRACEABILITY_PASSPORT_HOSTS",
 TRACEABILITY_IMPORT_MAX_BYTES = env.int("TRACEABILITY_IMPORT_MAX_BYTES", default=256 * 1024 * 1024)
 TRACEABILITY_IMPORT_MAX_ROWS = env.int("TRACEABILITY_IMPORT_MAX_ROWS", default=2_000_000)
 TRACEABILITY_IMPORT_SYNC_MAX_ROWS = env.int("TRACEABILITY_IMPORT_SYNC_MAX_ROWS", default=5_000)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "UnitStatusEnum": "apps.traceability.models.UnitStatus",
+    "ShipmentStatusEnum": "apps.traceability.models.ShipmentStatus",
+    "InitialShipmentStatusEnum": [("draft", "Draft"), ("dispatched", "Dispatched"), ("received", "Received")],
+    "RecodeStatusEnum": [("repurposed", "Repurposed"), ("remanufactured", "Remanufactured")],
+    "LotKindEnum": "apps.traceability.models.LotKind",
+    "ImportKindEnum": "apps.traceability.models.ImportKind",
+})

@@ -105,7 +105,7 @@ def unit_update(*, access: Access, unit: BatteryUnit, data: Mapping[str, Any]) -
     """Change a unit's place in the hierarchy, model, manufacture date or mass. The code changes only by
     cascade-use re-coding (`unit_recode`) and the status by `unit_status_change`."""
     require(access)
-    unit = BatteryUnit.objects.select_for_update().select_related("parent", "model").get(pk=unit.pk)
+    unit = BatteryUnit.objects.select_for_update(of=("self",)).select_related("parent", "model").get(pk=unit.pk)
     found: Found = []
     values: dict[str, Any] = {}
     if "parent_code" in data:
@@ -164,7 +164,7 @@ def unit_recode(*, access: Access, unit: BatteryUnit, new_code: str, scheme: str
     and keeps its original code. The first code a product had stays in `original_code` across later re-codings;
     each step is in the activity log. Children and shipments keep pointing at the same unit."""
     require(access)
-    unit = BatteryUnit.objects.select_for_update().select_related("model").get(pk=unit.pk)
+    unit = BatteryUnit.objects.select_for_update(of=("self",)).select_related("model").get(pk=unit.pk)
     found: Found = []
     if status not in RECODE_STATUSES:
         found.append(("status", error("recode_status")))
