@@ -456,13 +456,13 @@ CODE_MAX_LENGTH = 64  # BatteryUnit.code
 
 def detect_scheme(code: str) -> str | None:
     """Guess the scheme of a code: a web address is a passport identifier, `(01)` a GS1 element string,
-    19/24 letters and digits a GB/T 34014 code."""
+    anything of 19 or 24 characters a GB/T 34014 code (so that a mistyped one is explained as such)."""
     code = (code or "").strip()
     if code.lower().startswith(("https://", "http://")):
         return SCHEME_EU_PASSPORT
     if code.startswith("(01)"):
         return SCHEME_GS1
-    if len(code) in (19, 24) and code.isalnum():
+    if len(code) in (19, 24):
         return SCHEME_GBT34014
     return None
 
