@@ -178,7 +178,7 @@ def map_header(kind: str, header: list[str]) -> tuple[dict[str, int], list[tuple
             index[key] = position
     for column in columns:
         if column.required and column.key not in index:
-            issues.append((column.key, error("column_missing", column=str(column.label))))
+            issues.append((column.key, error("column_missing", column=column.key)))
     return index, issues
 
 
@@ -314,7 +314,10 @@ def check_unit_fields(*, code: str, scheme: str, level: str, status: str, origin
     product, the manufacture date. `level` and `status` are valid values or "" (then not compared)."""
     found: Found = []
     code, gtin, serial = (code or "").strip(), (gtin or "").strip(), (serial or "").strip()
-    if not scheme:
+    if code.startswith("="):
+        found.append(("code", error("formula_not_evaluated", value=code[:60])))
+        scheme = ""
+    elif not scheme:
         scheme = codes.detect_scheme(code) or ("gs1" if not code and gtin and serial else "")
         if not scheme:
             found.append(("code" if not code else "scheme",

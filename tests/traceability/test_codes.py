@@ -74,7 +74,8 @@ def test_cset82_serials_pass(serial):
 
 
 @pytest.mark.parametrize("serial,code", [("X" * 21, "serial_length"), ("AB C", "serial_charset"),
-                                         ("A#1", "serial_charset"), ("电池", "serial_charset"), ("", "serial_required")])
+                                         ("A#1", "serial_charset"), ("电池", "serial_charset"),
+                                         ("", "serial_required")])
 def test_serials_outside_cset82_or_too_long_fail(serial, code):
     assert _codes(validate_gs1_serial(serial)) == [code]
 

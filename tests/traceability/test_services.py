@@ -147,8 +147,8 @@ def test_cascade_recode_keeps_the_original_code_and_the_hierarchy(tenant, alpha_
 
 def test_cascade_recode_refusals(tenant, alpha_access, pack_tree):
     module = pack_tree["modules"][0]
-    assert refusal(services.unit_recode, access=alpha_access, unit=module, new_code=cascade_code("M", 1, original_type="P"),
-                   ).code == "cascade_original_type"
+    assert refusal(services.unit_recode, access=alpha_access, unit=module,
+                   new_code=cascade_code("M", 1, original_type="P")).code == "cascade_original_type"
     assert refusal(services.unit_recode, access=alpha_access, unit=module, new_code=cascade_code("P", 1)).code == \
         "gbt_level_mismatch"
     assert refusal(services.unit_recode, access=alpha_access, unit=module, new_code=pack_tree["pack"].code).code in (

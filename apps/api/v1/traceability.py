@@ -15,7 +15,6 @@ from rest_framework.views import APIView
 from apps.accounts.roles import Perm
 from apps.api.pagination import CursorPagination
 from apps.traceability import importing, selectors, services
-from apps.traceability.issues import render_message
 from apps.traceability.models import (
     Chemistry,
     CodeScheme,
@@ -31,6 +30,7 @@ from apps.traceability.models import (
     UnitLevel,
     UnitStatus,
 )
+from apps.traceability.services.imports import render_issue
 from apps.traceability.services.shipments import INITIAL_SHIPMENT_STATUSES
 from apps.traceability.services.units import RECODE_STATUSES
 
@@ -617,7 +617,7 @@ class ImportOutputSerializer(serializers.Serializer):
         return [{"row": item.get("row"), "column": item.get("column") or "",
                  "column_label": importing.column_label(batch.kind, item.get("column") or ""),
                  "code": item["code"], "severity": item.get("severity", ""),
-                 "message": render_message(item["code"], item.get("params"))} for item in batch.report]
+                 "message": render_issue(batch.kind, item)} for item in batch.report]
 
 
 class ImportDryRunApi(APIView):

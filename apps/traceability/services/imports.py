@@ -15,6 +15,7 @@ values travel as parameters or through COPY. Hence the file-wide S608 exemption 
 """
 # ruff: noqa: S608
 import hashlib
+import json
 import logging
 import os
 import re
@@ -35,7 +36,7 @@ from apps.activity.services import Actor, activity_record
 from apps.core.queue import enqueue_on_commit
 
 from .. import conf, importing, spreadsheet
-from ..issues import WARNING, Issue, error, register_messages
+from ..issues import WARNING, Issue, error, register_messages, render_message
 from ..models import ImportBatch, ImportKind, ImportStatus
 from .common import refuse_one, require
 
@@ -138,8 +139,8 @@ def _collect_sql_issues(cursor: Any, report: Report) -> None:
     report.warnings += warnings
     cursor.execute("SELECT row_no, col, code, params, severity FROM import_issues ORDER BY row_no, col LIMIT %s",
                    [REPORT_CAP])
-    sql_items = [{"row": r, "column": c, "code": k, "params": p or {}, "severity": s}
-                 for r, c, k, p, s in cursor.fetchall()]
+    sql_items = [{"row": r, "column": c, "code": k, "params": json.loads(p) if isinstance(p, str) else (p or {}),
+                  "severity": s} for r, c, k, p, s in cursor.fetchall()]
     merged = sorted(report.issues + sql_items, key=lambda item: (item["row"] or 0, item["column"]))
     report.issues = merged[:REPORT_CAP]
 
@@ -577,10 +578,16 @@ def _mark_failed(batch: ImportBatch, report: Report, actor: Actor) -> ImportBatc
     return batch
 
 
+def render_issue(kind: str, item: dict[str, Any]) -> str:
+    """The message of a stored report item in the active language (column names of the layout translated)."""
+    params = dict(item.get("params") or {})
+    if item["code"] == "column_missing":
+        params["column"] = importing.column_label(kind, params.get("column", ""))
+    return render_message(item["code"], params)
+
+
 def report_rows(batch: ImportBatch) -> Iterator[tuple[Any, str, str, str]]:
     """(row, column heading, severity, message) in the active language, for the page and the CSV download."""
-    from ..issues import render_message
-
     for item in batch.report:
         yield (item.get("row") or "", importing.column_label(batch.kind, item.get("column") or ""),
-               item.get("severity", ""), render_message(item["code"], item.get("params")))
+               item.get("severity", ""), render_issue(batch.kind, item))
