@@ -404,6 +404,56 @@ def parse_unit_row(cells: list[str], index: Mapping[str, int], *, today: date,
             clean["original_code"], mass, clean["gtin"], clean["serial"]), found
 
 
+class UnitRowParser:
+    """`parse_unit_row` for every row of one file. The common row (a valid 24-character GB/T 34014 code with
+    plain values) takes a fast path that yields exactly what `parse_unit_row` yields; any other row goes through
+    `parse_unit_row` itself, so every finding is the same as in the forms and the API."""
+
+    KEYS = ("code", "scheme", "level", "parent_code", "model_code", "status", "manufactured_on", "original_code",
+            "mass_kg", "gtin", "serial")
+
+    def __init__(self, index: Mapping[str, int], *, today: date,
+                 gbt_rules: codes.Gbt34014Rules = codes.DEFAULT_GBT_RULES, passport_hosts: tuple[str, ...] = ()):
+        self.index, self.today, self.rules, self.hosts = index, today, gbt_rules, passport_hosts
+        self.positions = tuple(index.get(key) for key in self.KEYS)
+        self.levels, self.statuses = _aliases("level"), _aliases("status")
+        self.standard = gbt_rules._standard  # type: ignore[attr-defined]
+        self.letters = codes.LEVEL_PRODUCT_TYPE
+
+    def __call__(self, cells: list[str]) -> tuple[tuple | None, Found]:
+        width = len(cells)
+        code, scheme, level, parent, model, status, made, original, mass, gtin, serial = [
+            cells[i].strip() if i is not None and i < width else "" for i in self.positions]
+        fast = (not original and not gtin and not serial and len(code) == 24 and len(model) <= 64
+                and (not scheme or scheme.lower() == "gbt34014"))
+        if fast:
+            code = code.upper()
+            level = self.levels.get(level.lower(), "")
+            status = self.statuses.get(status.lower(), "") if status else "original"
+            fast = (bool(level and status) and self.standard.fullmatch(code) is not None
+                    and self.letters[level] == code[3] and code[17:] != "0000000")
+        if fast and parent:
+            parent = parent.upper()
+            fast = len(parent) == 24 and self.standard.fullmatch(parent) is not None
+        manufactured_on = amount = None
+        if fast and made:
+            fast = len(made) == 10 and made[4] == "-" and made[7] == "-" and made[:4].isdigit()
+            if fast:
+                try:
+                    manufactured_on = date(int(made[:4]), int(made[5:7]), int(made[8:]))
+                except ValueError:
+                    fast = False
+                else:
+                    fast = manufactured_on <= self.today
+        if fast and mass:
+            amount, problem = parse_decimal(mass, max_digits=10, places=3)
+            fast = problem is None
+        if not fast:
+            return parse_unit_row(cells, self.index, today=self.today, gbt_rules=self.rules,
+                                  passport_hosts=self.hosts)
+        return (code, "gbt34014", level, parent, model, status, manufactured_on, "", amount, "", ""), []
+
+
 def parse_shipment_row(cells: list[str], index: Mapping[str, int], *, today: date,
                        waste_rules: trade_codes.WasteCodeRules = trade_codes.DEFAULT_WASTE_RULES,
                        ) -> tuple[dict[str, Any] | None, Found]:

@@ -78,7 +78,7 @@ def test_empty_scope_sees_nothing(register, auditor):
     assert selectors.shipment_get(access=nobody, shipment_id=register["scoped"].pk) is None
 
 
-def test_search_by_code_prefix_original_code_and_serial(register, alpha_access):
+def test_search_by_code_prefix_and_original_code(register, alpha_access):
     assert _codes(selectors.unit_list(access=alpha_access, search=register["pack"].code.lower())) == {
         register["pack"].code}
     assert len(selectors.unit_list(access=alpha_access, search="X12C")) == 6

@@ -150,27 +150,31 @@ def _collect_sql_issues(cursor: Any, report: Report) -> None:
 def _unit_stage(cursor: Any, table: spreadsheet.Table, index: dict[str, int], report: Report,
                 progress: Callable[[int], None] | None) -> None:
     _create_temp(cursor, "import_units", UNIT_COLUMNS)
-    sink = _Sink(cursor, "import_units", UNIT_COLUMNS)
-    today, rules, hosts = timezone.localdate(), conf.gbt_rules(), conf.passport_hosts()
-    parse = importing.parse_unit_row
-    for row_no, cells in table.rows:
-        staged, found = parse(cells, index, today=today, gbt_rules=rules, passport_hosts=hosts)
-        if staged is None:
-            continue
-        report.rows += 1
-        for column, issue in found:
-            report.add(row_no, column, issue)
-        sink.write((row_no, *staged))
-        if progress and report.rows % PROGRESS_EVERY == 0:
-            progress(report.rows)
-    sink.flush()
-    cursor.execute("CREATE INDEX ON import_units (code)")
-    cursor.execute("ANALYZE import_units")
+    # each staged row gets the id it will have in the register, so that parents in the same file are found
+    cursor.execute("ALTER TABLE import_units ADD COLUMN id uuid NOT NULL DEFAULT gen_random_uuid()")
+    parse = importing.UnitRowParser(index, today=timezone.localdate(), gbt_rules=conf.gbt_rules(),
+                                    passport_hosts=conf.passport_hosts())
+    add, rows = report.add, 0
+    # One COPY for the whole file: nothing else talks to the database while the rows stream in.
+    with cursor.copy(f"COPY import_units (row_no, {', '.join(UNIT_COLUMNS)}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row_no, cells in table.rows:
+            staged, found = parse(cells)
+            if staged is None:
+                continue
+            rows += 1
+            for column, issue in found:
+                add(row_no, column, issue)
+            write((row_no, *staged))
+            if progress and rows % PROGRESS_EVERY == 0:
+                progress(rows)
+    report.rows += rows
+    cursor.execute(f"ANALYZE {UNIT_TABLE}")  # fresh statistics: the joins below must use the code index
 
 
 UNIT_DIFFERENCES = {
     "scheme": "u.scheme <> s.scheme", "level": "u.level <> s.level",
-    "parent_code": "coalesce(p.code, '') <> s.parent_code", "model_code": "coalesce(m.code, '') <> s.model_code",
+    "parent_code": "coalesce(up.code, '') <> s.parent_code", "model_code": "coalesce(um.code, '') <> s.model_code",
     "status": "u.status <> s.status", "manufactured_on": "u.manufactured_on IS DISTINCT FROM s.manufactured_on",
     "original_code": "u.original_code <> s.original_code", "mass_kg": "u.mass_kg IS DISTINCT FROM s.mass_kg",
     "gtin": "u.gtin <> s.gtin", "serial": "u.serial <> s.serial",
@@ -178,68 +182,80 @@ UNIT_DIFFERENCES = {
 
 
 def _unit_checks(cursor: Any, index: dict[str, int], report: Report) -> None:
-    _sql_issues(cursor, report, """
-        SELECT row_no, 'code', 'duplicate_in_file', jsonb_build_object('code', code, 'row', first_row), 'error'
-        FROM (SELECT row_no, code, min(row_no) OVER (PARTITION BY code) AS first_row
-              FROM import_units WHERE code <> '') t WHERE row_no <> first_row""")
+    """One pass joins every staged row with what it refers to (the unit registered under its code, its parent in
+    the register or in the file, its model, a unit re-coded from its code); the checks then read that table."""
     compared = [key for key in UNIT_DIFFERENCES if key in index]
     difference = "CASE " + " ".join(f"WHEN {UNIT_DIFFERENCES[k]} THEN '{k}'" for k in compared) + " END" \
         if compared else "NULL"
-    cursor.execute("DROP TABLE IF EXISTS import_existing")
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {UNIT_TABLE} WHERE original_code > '')")
+    recoded = (f"(SELECT DISTINCT ON (original_code) original_code, code FROM {UNIT_TABLE} "
+               f"WHERE original_code > '')" if cursor.fetchone()[0] else "(SELECT '' AS original_code, '' AS code "
+                                                                          "WHERE false)")
+    cursor.execute("DROP TABLE IF EXISTS import_resolved")
     cursor.execute(f"""
-        CREATE TEMP TABLE import_existing AS
-        SELECT s.row_no, s.code, {difference} AS col
-        FROM import_units s JOIN {UNIT_TABLE} u ON u.code = s.code
-        LEFT JOIN {UNIT_TABLE} p ON p.id = u.parent_id LEFT JOIN {MODEL_TABLE} m ON m.id = u.model_id""")
+        CREATE TEMP TABLE import_resolved AS
+        SELECT s.*, u.id AS existing_id, CASE WHEN u.id IS NOT NULL THEN {difference} END AS difference,
+               coalesce(p.id, f.id) AS resolved_parent_id, coalesce(p.level, f.level) AS parent_level,
+               m.id AS resolved_model_id, r.code AS recoded_as
+        FROM import_units s
+        LEFT JOIN {UNIT_TABLE} u ON s.code <> '' AND u.code = s.code
+        LEFT JOIN {UNIT_TABLE} up ON up.id = u.parent_id
+        LEFT JOIN {MODEL_TABLE} um ON um.id = u.model_id
+        LEFT JOIN {UNIT_TABLE} p ON s.parent_code <> '' AND p.code = s.parent_code
+        LEFT JOIN import_units f ON s.parent_code <> '' AND f.code = s.parent_code
+        LEFT JOIN {MODEL_TABLE} m ON s.model_code <> '' AND m.code = s.model_code
+        LEFT JOIN {recoded} r ON s.code <> '' AND r.original_code = s.code""")
     _sql_issues(cursor, report, """
-        SELECT row_no, col, 'exists_different', jsonb_build_object('code', code), 'error'
-        FROM import_existing WHERE col IS NOT NULL""")
-    _sql_issues(cursor, report, f"""
-        SELECT s.row_no, 'code', 'code_was_recoded', jsonb_build_object('code', s.code, 'new_code', u.code), 'error'
-        FROM import_units s JOIN {UNIT_TABLE} u ON u.original_code = s.code WHERE s.code <> ''""")
-    _sql_issues(cursor, report, f"""
-        SELECT s.row_no, 'original_code', 'original_code_registered', jsonb_build_object('code', s.original_code),
+        SELECT s.row_no, 'code', 'duplicate_in_file', jsonb_build_object('code', s.code, 'row', d.first_row), 'error'
+        FROM import_units s
+        JOIN (SELECT code, min(row_no) AS first_row FROM import_units WHERE code <> '' GROUP BY code
+              HAVING count(*) > 1) d ON d.code = s.code
+        WHERE s.row_no <> d.first_row""")
+    _sql_issues(cursor, report, """
+        SELECT DISTINCT row_no, difference, 'exists_different', jsonb_build_object('code', code), 'error'
+        FROM import_resolved WHERE difference IS NOT NULL""")
+    _sql_issues(cursor, report, """
+        SELECT DISTINCT row_no, 'code', 'code_was_recoded', jsonb_build_object('code', code, 'new_code', recoded_as),
                'error'
-        FROM import_units s WHERE s.original_code <> ''
-          AND (EXISTS (SELECT 1 FROM {UNIT_TABLE} u WHERE u.code = s.original_code)
-               OR EXISTS (SELECT 1 FROM import_units f WHERE f.code = s.original_code))""")
-    _sql_issues(cursor, report, f"""
-        SELECT row_no, 'parent_code',
+        FROM import_resolved WHERE recoded_as IS NOT NULL""")
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM import_units WHERE original_code <> '')")
+    if cursor.fetchone()[0]:
+        _sql_issues(cursor, report, f"""
+            SELECT s.row_no, 'original_code', 'original_code_registered',
+                   jsonb_build_object('code', s.original_code), 'error'
+            FROM import_units s WHERE s.original_code <> ''
+              AND (EXISTS (SELECT 1 FROM {UNIT_TABLE} u WHERE u.code = s.original_code)
+                   OR EXISTS (SELECT 1 FROM import_units f WHERE f.code = s.original_code))""")
+    _sql_issues(cursor, report, """
+        SELECT DISTINCT row_no, 'parent_code',
                CASE WHEN parent_level IS NULL THEN 'parent_unknown' ELSE 'parent_level' END,
                jsonb_build_object('code', parent_code), 'error'
-        FROM (SELECT s.row_no, s.level, s.parent_code, coalesce(u.level, f.level) AS parent_level
-              FROM import_units s
-              LEFT JOIN {UNIT_TABLE} u ON u.code = s.parent_code
-              LEFT JOIN (SELECT DISTINCT ON (code) code, level FROM import_units WHERE code <> ''
-                         ORDER BY code, row_no) f ON f.code = s.parent_code
-              WHERE s.parent_code <> '') t
-        WHERE parent_level IS NULL
+        FROM import_resolved
+        WHERE parent_code <> '' AND (parent_level IS NULL
            OR (level <> '' AND NOT ((level = 'module' AND parent_level = 'pack')
-                                    OR (level = 'cell' AND parent_level IN ('module', 'pack'))))""")
-    _sql_issues(cursor, report, f"""
-        SELECT s.row_no, 'model_code', 'model_unknown', jsonb_build_object('code', s.model_code), 'error'
-        FROM import_units s WHERE s.model_code <> ''
-          AND NOT EXISTS (SELECT 1 FROM {MODEL_TABLE} m WHERE m.code = s.model_code)""")
-    cursor.execute("SELECT count(*) FROM import_existing WHERE col IS NULL")
-    report.unchanged = cursor.fetchone()[0]
-    cursor.execute(f"SELECT count(DISTINCT code) FROM import_units s WHERE code <> '' "
-                   f"AND NOT EXISTS (SELECT 1 FROM {UNIT_TABLE} u WHERE u.code = s.code)")
-    report.new = cursor.fetchone()[0]
+                                    OR (level = 'cell' AND parent_level IN ('module', 'pack')))))""")
+    _sql_issues(cursor, report, """
+        SELECT DISTINCT row_no, 'model_code', 'model_unknown', jsonb_build_object('code', model_code), 'error'
+        FROM import_resolved WHERE model_code <> '' AND resolved_model_id IS NULL""")
+    cursor.execute("SELECT count(DISTINCT row_no) FILTER (WHERE existing_id IS NOT NULL AND difference IS NULL), "
+                   "count(DISTINCT code) FILTER (WHERE existing_id IS NULL AND code <> '') FROM import_resolved")
+    report.unchanged, report.new = cursor.fetchone()
 
 
 def _unit_commit(cursor: Any) -> None:
-    # Parents before children: a pack, then its modules, then the cells (parents are in the register or in an
-    # earlier statement by then).
-    for level in ("pack", "module", "cell"):
-        cursor.execute(f"""
-            INSERT INTO {UNIT_TABLE} (id, created_at, updated_at, code, scheme, gtin, serial, level, parent_id,
-                                      model_id, status, manufactured_on, original_code, mass_kg)
-            SELECT gen_random_uuid(), now(), now(), s.code, s.scheme, s.gtin, s.serial, s.level, p.id, m.id,
-                   s.status, s.manufactured_on, s.original_code, s.mass_kg
-            FROM import_units s
-            LEFT JOIN {UNIT_TABLE} p ON s.parent_code <> '' AND p.code = s.parent_code
-            LEFT JOIN {MODEL_TABLE} m ON s.model_code <> '' AND m.code = s.model_code
-            WHERE s.level = %s AND NOT EXISTS (SELECT 1 FROM {UNIT_TABLE} u WHERE u.code = s.code)""", [level])
+    """One INSERT from the resolved staging rows (it never reads the table it fills: planned on an empty table's
+    statistics, such a read would rescan its own new rows for every row). A parent already registered keeps its
+    id; a parent in the file has the id staged for it (the parent foreign key is checked at commit, so the order
+    of the rows does not matter)."""
+    cursor.execute(f"""
+        INSERT INTO {UNIT_TABLE} (id, created_at, updated_at, code, scheme, gtin, serial, level, parent_id,
+                                  model_id, status, manufactured_on, original_code, mass_kg)
+        SELECT id, now(), now(), code, scheme, gtin, serial, level, resolved_parent_id, resolved_model_id, status,
+               manufactured_on, original_code, mass_kg
+        FROM import_resolved WHERE existing_id IS NULL""")
+    # Fresh statistics before the deferred foreign-key checks run at commit (and for the next list queries):
+    # planned on an empty table's statistics, each check would scan the table.
+    cursor.execute(f"ANALYZE {UNIT_TABLE}")
 
 
 # --- shipments ----------------------------------------------------------------------------------
@@ -407,7 +423,7 @@ def _shipment_commit(cursor: Any) -> None:
 # --- running a file through -----------------------------------------------------------------
 
 def _drop_temp(cursor: Any) -> None:
-    for name in ("import_units", "import_shipments", "import_heads", "import_existing", "import_new",
+    for name in ("import_units", "import_resolved", "import_shipments", "import_heads", "import_existing", "import_new",
                  "import_issues"):
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
