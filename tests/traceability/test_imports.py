@@ -353,3 +353,19 @@ def test_large_commit_runs_in_the_worker_with_progress(committed, celery_worker_
         assert BatteryUnit.objects.count() == 10
         entry = ActivityEntry.objects.filter(verb="import.committed").get()
         assert entry.actor_id == access.user_id
+
+
+def test_a_commit_that_crashes_ends_as_failed_and_stores_nothing(tenant, alpha_access, ev_model, monkeypatch):
+    from apps.traceability import tasks
+
+    batch = dry_run(alpha_access, "\n".join([HEADER, *unit_rows(1)]))
+
+    def crash(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(tasks, "import_commit_run", crash)
+    status = tasks.import_commit_task.run(batch_id=str(batch.pk), actor_id=str(alpha_access.user_id),
+                                          actor_label="x", channel="web", organisation_id=str(tenant.pk))
+    batch.refresh_from_db()
+    assert status == batch.status == "failed" and batch.report[0]["code"] == "import_crashed"
+    assert BatteryUnit.objects.count() == 0

@@ -47,6 +47,7 @@ register_messages({
     "import_not_committable": _("This import cannot be committed: it has errors, or it was already committed."),
     "import_file_missing": _("The file of this import is no longer available; upload it again."),
     "file_required": _("Choose a file."),
+    "import_crashed": _("The commit stopped unexpectedly; nothing was stored. Upload the file again."),
 })
 
 REPORT_CAP = 500
@@ -600,6 +601,13 @@ def render_issue(kind: str, item: dict[str, Any]) -> str:
     if item["code"] == "column_missing":
         params["column"] = importing.column_label(kind, params.get("column", ""))
     return render_message(item["code"], params)
+
+
+def import_mark_crashed(*, batch_id: Any, actor: Actor) -> ImportBatch:
+    """A commit that failed for an unexpected reason: nothing was stored (its transaction rolled back)."""
+    report = Report()
+    report.add(None, "", error("import_crashed"))
+    return _mark_failed(ImportBatch.objects.get(pk=batch_id), report, actor)
 
 
 def report_rows(batch: ImportBatch) -> Iterator[tuple[Any, str, str, str]]:
