@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("apps.exports.urls")),
     path("", include("apps.custody.urls")),
     path("", include("apps.checklists.urls")),
+    path("register/", include("apps.traceability.urls")),
 ]

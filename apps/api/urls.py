@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .v1 import audits, checklists, custody, evidence, exports, organisation
+from .v1 import audits, checklists, custody, evidence, exports, organisation, traceability
 
 v1 = [
     path("me/", organisation.MeApi.as_view(), name="me"),
@@ -58,6 +58,31 @@ v1 = [
     path("checklists/results/", checklists.ResultListApi.as_view(), name="checklist-results"),
     path("checklists/protocols/", checklists.ProtocolListApi.as_view(), name="checklist-protocols"),
     path("checklists/trigger/", checklists.TriggerApi.as_view(), name="checklist-trigger"),
+    # traceability register
+    path("battery-models/", traceability.BatteryModelListApi.as_view(), name="battery-models"),
+    path("battery-models/create/", traceability.BatteryModelCreateApi.as_view(), name="battery-models-create"),
+    path("battery-models/<uuid:model_id>/", traceability.BatteryModelDetailApi.as_view(), name="battery-model"),
+    path("battery-models/<uuid:model_id>/update/", traceability.BatteryModelUpdateApi.as_view(),
+         name="battery-model-update"),
+    path("units/", traceability.UnitListApi.as_view(), name="units"),
+    path("units/create/", traceability.UnitCreateApi.as_view(), name="units-create"),
+    path("units/<uuid:unit_id>/", traceability.UnitDetailApi.as_view(), name="unit"),
+    path("units/<uuid:unit_id>/update/", traceability.UnitUpdateApi.as_view(), name="unit-update"),
+    path("units/<uuid:unit_id>/recode/", traceability.UnitRecodeApi.as_view(), name="unit-recode"),
+    path("units/<uuid:unit_id>/status/", traceability.UnitStatusApi.as_view(), name="unit-status"),
+    path("shipments/", traceability.ShipmentListApi.as_view(), name="shipments"),
+    path("shipments/create/", traceability.ShipmentCreateApi.as_view(), name="shipments-create"),
+    path("shipments/<uuid:shipment_id>/", traceability.ShipmentDetailApi.as_view(), name="shipment"),
+    path("shipments/<uuid:shipment_id>/units/", traceability.ShipmentUnitListApi.as_view(), name="shipment-units"),
+    path("shipments/<uuid:shipment_id>/update/", traceability.ShipmentUpdateApi.as_view(), name="shipment-update"),
+    path("shipments/<uuid:shipment_id>/status/", traceability.ShipmentStatusApi.as_view(), name="shipment-status"),
+    path("lots/", traceability.LotListApi.as_view(), name="lots"),
+    path("lots/create/", traceability.LotCreateApi.as_view(), name="lots-create"),
+    path("lots/<uuid:lot_id>/", traceability.LotDetailApi.as_view(), name="lot"),
+    path("lots/<uuid:lot_id>/update/", traceability.LotUpdateApi.as_view(), name="lot-update"),
+    path("imports/", traceability.ImportDryRunApi.as_view(), name="imports"),
+    path("imports/<uuid:batch_id>/", traceability.ImportDetailApi.as_view(), name="import"),
+    path("imports/<uuid:batch_id>/commit/", traceability.ImportCommitApi.as_view(), name="import-commit"),
 ]
 
 urlpatterns = [

@@ -323,3 +323,53 @@ class LotElement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.element} {self.percent} %"
+
+
+class ImportKind(models.TextChoices):
+    UNITS = "units", _("Battery units")
+    SHIPMENTS = "shipments", _("Shipments")
+
+
+class ImportStatus(models.TextChoices):
+    VALIDATED = "validated", _("Checked, ready to commit")
+    REJECTED = "rejected", _("Checked, has errors")
+    COMMITTING = "committing", _("Committing")
+    COMMITTED = "committed", _("Committed")
+    FAILED = "failed", _("Commit refused")
+
+
+class ImportBatch(BaseModel):
+    """One uploaded CSV/XLSX file of units or shipments, its dry-run report and, once committed, what it
+    added. The file is kept (private storage, per-tenant prefix) only while the batch can still be
+    committed or after it was; a rejected file is not kept. `report` holds issues as codes and params
+    (rendered in the reader's language), capped; the counts are complete."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=ImportKind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices)
+    filename = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), max_length=300, blank=True)
+    file_format = models.CharField(_("format"), max_length=8)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.BigIntegerField(_("size (bytes)"))
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    records_new = models.PositiveIntegerField(_("new records"), default=0)
+    records_unchanged = models.PositiveIntegerField(_("unchanged records"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    report = models.JSONField(_("report"), default=list, blank=True)
+    created_by_id = models.UUIDField(_("created by"), null=True, blank=True)
+    created_by_label = models.CharField(_("created by"), max_length=254, blank=True)
+    committed_at = models.DateTimeField(_("committed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def can_commit(self) -> bool:
+        return self.status == ImportStatus.VALIDATED

@@ -361,9 +361,32 @@ CELERY_BEAT_SCHEDULE.update({
 # checklist evaluations, and the auditor's engagement and finding.
 DEMO_SEEDERS = [
     "apps.accounts.demo.seed",
+    "apps.traceability.demo.seed",
     "apps.evidence.demo.seed",
     "apps.custody.demo.seed",
     "apps.exports.demo.seed",
     "apps.checklists.demo.seed",
     "apps.audits.demo.seed",
 ]
+# --- Traceability register (apps/traceability) ----------------------------------------------
+# GB/T 34014 [U] switches (REFERENCE §2.1): the 19-character cascade-use form, and a year/day decoding
+# table from apps.traceability.codes.DATE_TABLES ("" = check character classes only).
+TRACEABILITY_GBT34014 = {
+    "accept_cascade_form": env.bool("TRACEABILITY_GBT_CASCADE_FORM", default=True),
+    "date_table": env("TRACEABILITY_GBT_DATE_TABLE", default=""),
+}
+# Extra EU List of Waste codes {"6 digits": hazardous?}, e.g. the 2025/934 codes once loaded [U].
+TRACEABILITY_WASTE_CODES: dict[str, bool] = {}
+# Resolvers allowed in EU passport identifiers (empty: any https host).
+TRACEABILITY_PASSPORT_HOSTS: list[str] = env.list("TRACEABILITY_PASSPORT_HOSTS", default=[])
+TRACEABILITY_IMPORT_MAX_BYTES = env.int("TRACEABILITY_IMPORT_MAX_BYTES", default=256 * 1024 * 1024)
+TRACEABILITY_IMPORT_MAX_ROWS = env.int("TRACEABILITY_IMPORT_MAX_ROWS", default=2_000_000)
+TRACEABILITY_IMPORT_SYNC_MAX_ROWS = env.int("TRACEABILITY_IMPORT_SYNC_MAX_ROWS", default=5_000)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "UnitStatusEnum": "apps.traceability.models.UnitStatus",
+    "ShipmentStatusEnum": "apps.traceability.models.ShipmentStatus",
+    "InitialShipmentStatusEnum": [("draft", "Draft"), ("dispatched", "Dispatched"), ("received", "Received")],
+    "RecodeStatusEnum": [("repurposed", "Repurposed"), ("remanufactured", "Remanufactured")],
+    "LotKindEnum": "apps.traceability.models.LotKind",
+    "ImportKindEnum": "apps.traceability.models.ImportKind",
+})
