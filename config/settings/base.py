@@ -265,3 +265,15 @@ CELERY_BEAT_SCHEDULE.update({
         "schedule": crontab(hour=2, minute=10),
     },
 })
+
+# --- Dossiers (apps.dossiers) ---------------------------------------------------------------
+# Unit-list annex pages per render part: parts render separately (in parallel on several PDF workers)
+# and are merged; smaller parts cap each worker's memory.
+DOSSIER_PART_PAGES = env.int("DOSSIER_PART_PAGES", default=40)
+# Render parts as separate Celery tasks (a chord) when a dossier has more than one part.
+DOSSIER_PARALLEL_PARTS = env.bool("DOSSIER_PARALLEL_PARTS", default=True)
+# Attach the evidence files themselves to the PDF/A-3 file (relationship /Source), up to this many bytes.
+DOSSIER_ATTACH_EVIDENCE = env.bool("DOSSIER_ATTACH_EVIDENCE", default=False)
+DOSSIER_ATTACH_MAX_BYTES = env.int("DOSSIER_ATTACH_MAX_BYTES", default=20 * 1024 * 1024)
+# Public verification page: largest upload accepted (never stored).
+DOSSIER_VERIFY_MAX_BYTES = env.int("DOSSIER_VERIFY_MAX_BYTES", default=50 * 1024 * 1024)
