@@ -6,4 +6,5 @@ from apps.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("apps.accounts.urls_public")),
+    path("", include("apps.dossiers.urls_public")),
 ]

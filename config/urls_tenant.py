@@ -7,4 +7,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("apps.accounts.urls_tenant")),
     path("", include(("apps.api.urls", "api"), namespace="api")),
+    path("", include("apps.dossiers.urls")),
 ]

@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .v1 import organisation
+from .v1 import dossiers, organisation
 
 v1 = [
     path("me/", organisation.MeApi.as_view(), name="me"),
@@ -10,6 +10,9 @@ v1 = [
     path("members/", organisation.MemberListApi.as_view(), name="members"),
     path("activity/", organisation.ActivityListApi.as_view(), name="activity"),
     path("activity/verify/", organisation.ActivityVerifyApi.as_view(), name="activity-verify"),
+    path("dossiers/", dossiers.DossierListApi.as_view(), name="dossiers"),
+    path("dossiers/<uuid:dossier_id>/", dossiers.DossierDetailApi.as_view(), name="dossier"),
+    path("dossiers/<uuid:dossier_id>/download/", dossiers.DossierDownloadApi.as_view(), name="dossier-download"),
 ]
 
 urlpatterns = [

@@ -51,6 +51,8 @@ SHARED_APPS = [
     "apps.custody",
     "apps.audits",
     "apps.api",
+    # Public registry of issued dossier hashes (public schema; the dossiers themselves are tenant data).
+    "apps.dossiers.registry",
 ]
 
 TENANT_APPS = [
@@ -191,7 +193,7 @@ if env("EMAIL_URL", default=""):
 # Who may act inside an organisation: each resolver returns an Access or None (first match wins).
 ACCESS_RESOLVERS = ["apps.accounts.access.membership_access"]
 # Idempotent demo seeders run by `manage.py seed_demo`, in order.
-DEMO_SEEDERS = ["apps.accounts.demo.seed"]
+DEMO_SEEDERS = ["apps.accounts.demo.seed", "apps.dossiers.demo.seed"]
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
