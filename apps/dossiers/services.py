@@ -233,7 +233,7 @@ def evidence_attachments(snapshot: Snapshot) -> list[tuple[str, str, bytes]]:
 
 
 @transaction.atomic
-def dossier_issue(*, dossier: Dossier, pdf: bytes, page_count: int, organisation: Any) -> Dossier:
+def dossier_issue(*, dossier: Dossier, pdf: bytes, page_count: int, cover: Any) -> Dossier:
     """Store the finished file, then mark the row done and record the hash publicly, atomically."""
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if locked.status == DossierStatus.DONE:
@@ -253,8 +253,8 @@ def dossier_issue(*, dossier: Dossier, pdf: bytes, page_count: int, organisation
                                "updated_at"])
     with schema_context("public"):
         IssuedDossier.objects.create(
-            sha256=digest, dossier_id=locked.pk, organisation_id=organisation.pk,
-            organisation_name_en=organisation.name_en, organisation_name_zh=organisation.name_zh,
+            sha256=digest, dossier_id=locked.pk, organisation_id=cover.organisation_id,
+            organisation_name_en=cover.organisation_name_en, organisation_name_zh=cover.organisation_name_zh,
             scope_label=locked.scope_label, snapshot_digest=locked.snapshot_digest, issued_at=now)
     previous = list(Dossier.objects.filter(scope_kind=locked.scope_kind, scope_id=locked.scope_id,
                                            scope_year=locked.scope_year, period_start=locked.period_start,

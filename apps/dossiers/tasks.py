@@ -19,10 +19,6 @@ logger = logging.getLogger(__name__)
 RETRIES = 2
 
 
-def _organisation():
-    return connection.tenant
-
-
 def _fail_or_retry(task, dossier_id: str, error: Exception, token: str | None = None):
     if task.request.retries < RETRIES:
         raise task.retry(exc=error, countdown=3)
@@ -72,7 +68,7 @@ def _finish(dossier: Dossier, prepared, plan, parts) -> None:
         evidence_files=services.evidence_attachments(prepared.snapshot))
     services.dossier_progress(dossier=dossier, progress=0.9)
     pdf = rendering.assemble(front_pdf, parts, plan=plan, mode=mode, annex_title=rendering.label("sec_units", mode))
-    services.dossier_issue(dossier=dossier, pdf=pdf, page_count=plan.total_pages, organisation=_organisation())
+    services.dossier_issue(dossier=dossier, pdf=pdf, page_count=plan.total_pages, cover=prepared.snapshot.cover)
 
 
 def _current(dossier_id: str, token: str) -> Dossier | None:
