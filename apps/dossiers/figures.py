@@ -9,7 +9,6 @@ from xml.sax.saxutils import escape
 from .snapshot import MaterialFlow
 
 BOX_W, BOX_H, GAP, COL_GAP, PAD = 150, 34, 10, 70, 10
-COLORS = ("#e8f1fb", "#3a3a3a", "#e9f6ec")
 MAX_BOXES = 12  # per column; the rest is summarised in one box
 
 

@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from apps.accounts.roles import Role
 from apps.dossiers import rendering, services

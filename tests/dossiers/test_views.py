@@ -43,7 +43,7 @@ def test_staff_requests_a_dossier_and_lands_on_its_progress(alpha, make_member, 
     assert response["Location"] == f"/dossiers/{dossier.pk}/"
     assert len(callbacks) == 1  # the render task is queued after commit
     page = client.get(response["Location"]).content.decode()
-    assert 'hx-get="/dossiers/%s/progress/"' % dossier.pk in page and "<progress" in page
+    assert f'hx-get="/dossiers/{dossier.pk}/progress/"' in page and "<progress" in page
 
 
 def test_bad_request_form_shows_the_message_in_the_users_language(alpha, make_member, client_for):

@@ -35,7 +35,8 @@ class Command(BaseCommand):
         manifest = check.manifest
         if manifest is not None:
             out.write(f"manifest  dossier {manifest['dossier_id']}  issued {manifest['issued_at']}")
-            out.write(f"          organisation {manifest['organisation']['name_en']}  scope {manifest['scope']['label']}")
+            organisation, scope = manifest["organisation"]["name_en"], manifest["scope"]["label"]
+            out.write(f"          organisation {organisation}  scope {scope}")
             out.write(f"          snapshot {manifest['snapshot_digest']}  pages {manifest['page_count']}"
                       f"  evidence {len(manifest['evidence'])}  units {manifest['unit_count']}")
         if options["evidence"]:
