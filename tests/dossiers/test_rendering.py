@@ -136,3 +136,11 @@ def test_missing_evidence_file_is_stated_for_that_item():
     text = text_of(render(make_snapshot(units=1, file_present=False), "en").pdf)
     assert "File missing from storage" in text
     assert "a" * 16 in text.replace("\n", "")  # its recorded hash is still listed
+
+
+def test_evidence_files_can_be_attached_beside_the_manifest():
+    snapshot = make_snapshot(units=1)
+    rendered = render(snapshot, "en", evidence_files=[("r1", "contract.pdf", b"%PDF-1.4 evidence")])
+    attachments = PdfReader(BytesIO(rendered.pdf)).attachments
+    assert attachments["evidence-r1-contract.pdf"] == [b"%PDF-1.4 evidence"]
+    assert rendered.manifest["evidence"][0]["attached"] is True
