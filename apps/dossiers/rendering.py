@@ -346,7 +346,8 @@ def _rebuild_outline(writer, reader, items, parent=None) -> dict[str, Any]:
                 created.update(_rebuild_outline(writer, reader, item, parent=previous))
             continue
         title = str(item.title).strip()
-        previous = writer.add_outline_item(title, reader.get_destination_page_number(item), parent=parent)
+        previous = writer.add_outline_item(title=title, page_number=reader.get_destination_page_number(item),
+                                           parent=parent)
         created.setdefault(title, previous)
     return created
 
@@ -369,8 +370,8 @@ def assemble(front_pdf: bytes, parts: list[bytes | Path], *, plan: Plan, mode: s
         writer.append(reader, import_outline=False)
         start, stop = plan.parts[index]
         if annex is not None:
-            writer.add_outline_item(label("units_part", mode, first=f"{start + 1:,}", last=f"{stop:,}"),
-                                    first, parent=annex)
+            writer.add_outline_item(title=label("units_part", mode, first=f"{start + 1:,}", last=f"{stop:,}"),
+                                    page_number=first, parent=annex)
     if len(writer.pages) != plan.total_pages:
         raise RuntimeError(f"assembled {len(writer.pages)} pages, planned {plan.total_pages}")
     # pypdf would name itself as producer: keep the document information identical to the XMP packet.
