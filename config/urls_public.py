@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("apps.accounts.urls_public")),
     path("", include("apps.audits.urls_public")),
     path("", include([*exports_api.public_urlpatterns, path("", include("apps.exports.urls_public"))])),
+    path("", include("apps.dossiers.urls_public")),
 ]

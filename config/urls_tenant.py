@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("apps.custody.urls")),
     path("", include("apps.checklists.urls")),
     path("register/", include("apps.traceability.urls")),
+    path("", include("apps.dossiers.urls")),
 ]

@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .v1 import audits, checklists, custody, evidence, exports, organisation, traceability
+from .v1 import audits, checklists, custody, dossiers, evidence, exports, organisation, traceability
 
 v1 = [
     path("me/", organisation.MeApi.as_view(), name="me"),
@@ -83,6 +83,9 @@ v1 = [
     path("imports/", traceability.ImportDryRunApi.as_view(), name="imports"),
     path("imports/<uuid:batch_id>/", traceability.ImportDetailApi.as_view(), name="import"),
     path("imports/<uuid:batch_id>/commit/", traceability.ImportCommitApi.as_view(), name="import-commit"),
+    path("dossiers/", dossiers.DossierListApi.as_view(), name="dossiers"),
+    path("dossiers/<uuid:dossier_id>/", dossiers.DossierDetailApi.as_view(), name="dossier"),
+    path("dossiers/<uuid:dossier_id>/download/", dossiers.DossierDownloadApi.as_view(), name="dossier-download"),
 ]
 
 urlpatterns = [

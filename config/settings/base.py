@@ -52,6 +52,8 @@ SHARED_APPS = [
     "apps.custody",
     "apps.audits",
     "apps.api",
+    # Public registry of issued dossier hashes (public schema; the dossiers themselves are tenant data).
+    "apps.dossiers.registry",
 ]
 
 TENANT_APPS = [
@@ -367,6 +369,7 @@ DEMO_SEEDERS = [
     "apps.exports.demo.seed",
     "apps.checklists.demo.seed",
     "apps.audits.demo.seed",
+    "apps.dossiers.demo.seed",  # last: renders a dossier of the demo shipment
 ]
 # --- Traceability register (apps/traceability) ----------------------------------------------
 # GB/T 34014 [U] switches (REFERENCE §2.1): the 19-character cascade-use form, and a year/day decoding
@@ -390,3 +393,15 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     "LotKindEnum": "apps.traceability.models.LotKind",
     "ImportKindEnum": "apps.traceability.models.ImportKind",
 })
+
+# --- Dossiers (apps.dossiers) ---------------------------------------------------------------
+# Unit-list annex pages per render part: parts render separately (in parallel on several PDF workers)
+# and are merged; smaller parts cap each worker's memory.
+DOSSIER_PART_PAGES = env.int("DOSSIER_PART_PAGES", default=40)
+# Render parts as separate Celery tasks (a chord) when a dossier has more than one part.
+DOSSIER_PARALLEL_PARTS = env.bool("DOSSIER_PARALLEL_PARTS", default=True)
+# Attach the evidence files themselves to the PDF/A-3 file (relationship /Source), up to this many bytes.
+DOSSIER_ATTACH_EVIDENCE = env.bool("DOSSIER_ATTACH_EVIDENCE", default=False)
+DOSSIER_ATTACH_MAX_BYTES = env.int("DOSSIER_ATTACH_MAX_BYTES", default=20 * 1024 * 1024)
+# Public verification page: largest upload accepted (never stored).
+DOSSIER_VERIFY_MAX_BYTES = env.int("DOSSIER_VERIFY_MAX_BYTES", default=50 * 1024 * 1024)

@@ -1,0 +1,105 @@
+"""Register data for dossier tests, made directly with the register's models (its services land
+separately), and helpers to request and render a dossier in this process."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from apps.accounts import access as access_module
+from apps.accounts.access import Access
+from apps.accounts.roles import Role
+from apps.core.hashing import sha256_hex
+from apps.dossiers import services
+from apps.dossiers.models import Dossier
+from apps.dossiers.tasks import render_dossier_task
+from apps.evidence.models import Evidence, EvidenceRevision
+from apps.traceability.models import (
+    BatteryModel,
+    BatteryUnit,
+    LotElement,
+    MaterialLot,
+    Shipment,
+    ShipmentMass,
+    ShipmentUnit,
+)
+
+EVIDENCE_BYTES = b"%PDF-1.4\n% signed recycling contract\n%%EOF\n"
+
+
+def make_shipment(reference: str = "SHP-0001", units: int = 5, evidence: bool = True,
+                  title: str = "回收合同 Recycling contract", missing_file: bool = False) -> Shipment:
+    model, _ = BatteryModel.objects.get_or_create(
+        code="SE-LFP-280", defaults={"name": "华源 LFP 280Ah", "eu_category": "ev", "chemistry": "lfp",
+                                     "manufacturing_plant": "Suzhou 苏州"})
+    shipment = Shipment.objects.create(reference=reference, direction="outbound", counterparty_name="贝塔回收",
+                                       counterparty_country="DE", origin_country="CN", destination_country="DE",
+                                       dispatch_date=date(2026, 4, 1))
+    created = BatteryUnit.objects.bulk_create(
+        BatteryUnit(code=f"{reference}-U{i:05d}", scheme="gbt34014", level="pack", model=model,
+                    status="waste", manufactured_on=date(2020, 1, 1), mass_kg=Decimal("300.000"))
+        for i in range(units))
+    ShipmentUnit.objects.bulk_create(ShipmentUnit(shipment=shipment, unit=u) for u in created)
+    ShipmentMass.objects.create(shipment=shipment, chemistry="lfp", net_mass_kg=Decimal(units * 300))
+    black = MaterialLot.objects.create(code=f"BM-{reference}", kind="black_mass", mass_kg=Decimal(units * 100))
+    black.source_shipments.add(shipment)
+    LotElement.objects.create(lot=black, element="Li", percent=Decimal("4.0"))
+    product = MaterialLot.objects.create(code=f"LC-{reference}", kind="lithium_carbonate", mass_kg=Decimal(units * 20))
+    product.source_lots.add(black)
+    LotElement.objects.create(lot=product, element="Li", percent=Decimal("18.7"))
+    if evidence:
+        add_evidence(shipment, title=title, missing_file=missing_file)
+    return shipment
+
+
+def add_evidence(shipment: Shipment, *, title: str, missing_file: bool = False, content: bytes = EVIDENCE_BYTES):
+    name = f"evidence/tests/{shipment.pk}/{sha256_hex(title.encode())[:8]}.pdf"
+    if not missing_file:
+        name = default_storage.save(name, ContentFile(content))
+    document = Evidence.objects.create(doc_type="contract", title=title, reference="C-1", issuer="Beta")
+    document.shipments.add(shipment)
+    EvidenceRevision.objects.create(evidence=document, number=1, storage_name=name, original_filename="contract.pdf",
+                                    sha256=sha256_hex(content), size=len(content), content_type="application/pdf",
+                                    status="accepted")
+    return document
+
+
+def request_dossier(access: Access, organisation, shipment: Shipment, language: str = "zh-hans") -> Dossier:
+    return services.dossier_request(access=access, organisation=organisation, scope_kind="shipment",
+                                    shipment_id=shipment.pk, language=language, enqueue=False)
+
+
+def render_now(dossier: Dossier) -> Dossier:
+    """Run the render task in this process (its body, as the worker would)."""
+    render_dossier_task.apply(kwargs={"dossier_id": str(dossier.pk)})
+    return Dossier.objects.get(pk=dossier.pk)
+
+
+@pytest.fixture
+def auditor_resolver(settings):
+    """Grants users listed in `grants` an auditor Access narrowed to some shipments / dossiers,
+    as the audits app's engagement resolver will."""
+    grants: dict = {}
+
+    def resolver(*, user, organisation):
+        grant = grants.get((user.pk, organisation.pk))
+        if grant is None:
+            return None
+        return Access(organisation_id=organisation.pk, role=Role.AUDITOR, user_id=user.pk, label=user.email,
+                      shipment_scope=grant.get("shipments"), dossier_scope=grant.get("dossiers"))
+
+    import tests.dossiers.conftest as here
+
+    here._GRANT_RESOLVER = resolver
+    settings.ACCESS_RESOLVERS = [*settings.ACCESS_RESOLVERS, "tests.dossiers.conftest.grant_resolver"]
+    access_module._resolvers.cache_clear()
+    yield grants
+    access_module._resolvers.cache_clear()
+
+
+_GRANT_RESOLVER = None
+
+
+def grant_resolver(*, user, organisation):
+    return _GRANT_RESOLVER(user=user, organisation=organisation) if _GRANT_RESOLVER else None
