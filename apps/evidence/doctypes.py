@@ -24,6 +24,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.traceability.models import CustodyModel, Element
 
@@ -222,7 +223,8 @@ def quantity_in_kg(data: dict[str, Any]) -> list[Problem]:
 TRANSPORT_MODES = (("road", _("Road")), ("rail", _("Rail")), ("sea", _("Sea")),
                    ("inland_waterway", _("Inland waterway")), ("air", _("Air")), ("multimodal", _("Multimodal")))
 QUANTITY_UNITS = (("t", _("tonnes (t)")), ("kg", _("kilograms (kg)")))
-CUSTOMS_DIRECTIONS = (("export", _("Export")), ("import", _("Import")), ("transit", _("Transit")))
+CUSTOMS_DIRECTIONS = (("export", pgettext_lazy("customs", "Export")), ("import", pgettext_lazy("customs", "Import")),
+                      ("transit", pgettext_lazy("customs", "Transit")))
 # White-list qualification types of the MIIT Industry Standard Conditions [REFERENCE §2.8, OFWEEK, DONGFENG]
 WHITELIST_TYPES = (("comprehensive", _("Comprehensive utilisation (综合利用)")),
                    ("cascade", _("Cascade use (梯次利用)")),
