@@ -200,7 +200,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", PYTHONUNBUFFERED="1",
                DATABASE_URL=database_url)
     app.control.purge()
-    log_path = ROOT / "test-artifacts" / "celery-worker.log"
+    suffix = f"-{settings.XDIST_WORKER}" if settings.XDIST_WORKER else ""
+    log_path = ROOT / "test-artifacts" / f"celery-worker{suffix}.log"
     log_path.parent.mkdir(exist_ok=True)
     log = open(log_path, "w")
     process = subprocess.Popen(

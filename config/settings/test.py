@@ -5,7 +5,11 @@ from .base import BASE_DIR, REDIS_URL, env
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private"
+# Under pytest-xdist each worker process (gw0, gw1 …) gets its own database (pytest-django), its own
+# Redis database and its own private storage folder, so parallel tests never see each other's data.
+XDIST_WORKER = env("PYTEST_XDIST_WORKER", default="")
+_XDIST_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else 0
+PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / ("test-private-" + XDIST_WORKER if XDIST_WORKER else "test-private")
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -14,7 +18,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Tests use their own Redis database so that a running `make run` is never disturbed.
-TEST_REDIS_URL = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")
+TEST_REDIS_URL = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + f"/{15 - _XDIST_INDEX}")
 CELERY_BROKER_URL = TEST_REDIS_URL
 CELERY_RESULT_BACKEND = TEST_REDIS_URL
 CACHES = {

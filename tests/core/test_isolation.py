@@ -18,8 +18,9 @@ OPEN_ROUTES = {
     "healthz", "api/schema/", "api/docs/", "accounts/login/", "accounts/handoff/", "accounts/logout/",
     "i18n/setlang/",
 }
-CONVERTER_VALUES = {"uuid": lambda: str(uuid.uuid4()), "int": lambda: "1", "slug": lambda: "x",
-                    "str": lambda: "x", "path": lambda: "x"}
+# fixed values: pytest-xdist needs the same test ids in every worker
+CONVERTER_VALUES = {"uuid": lambda: str(uuid.uuid5(uuid.NAMESPACE_URL, "cellpass-missing")), "int": lambda: "1",
+                    "slug": lambda: "x", "str": lambda: "x", "path": lambda: "x"}
 
 
 def _walk(patterns, prefix=""):
