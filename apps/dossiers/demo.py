@@ -1,77 +1,53 @@
-"""Demo: an issued dossier for sinoev's demo shipment (idempotent; rendered synchronously, it is small).
+"""Demo: an issued dossier for sinoev's richest demo shipment (idempotent; rendered synchronously, it is small).
 
-It uses the shipment the register's demo seeder made for sinoev. While that seeder is not there
-(the register lands separately), a small shipment with units, declared masses, a black-mass lot, a
-recovered lot and one evidence document is created here so that `make run` shows a real dossier.
+Runs after the other seeders (last in DEMO_SEEDERS), so the register, the vault, the custody pathway,
+the checklist evaluations and the auditors' findings are there. The richest shipment is the one with
+the most to show: custody ledger entries, evidence documents, checklist results and findings (then
+the most units). One dossier is issued, in both languages, requested by the compliance manager; a
+second run finds it (any shipment dossier that manager requested, not failed) and adds nothing.
 """
-from datetime import date
-from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db.models import Count
 from django_tenants.utils import schema_context
 
 from apps.accounts.access import Access
 from apps.accounts.roles import Role
-from apps.core.hashing import sha256_hex
-from apps.evidence.models import Evidence, EvidenceRevision
-from apps.traceability.models import (
-    BatteryModel,
-    BatteryUnit,
-    LotElement,
-    MaterialLot,
-    Shipment,
-    ShipmentMass,
-    ShipmentUnit,
-)
+from apps.audits.findings.models import Finding, TargetKind
+from apps.checklists.models import ScopeKind as ChecklistScope
+from apps.checklists.models import ScopeStatus
+from apps.custody.models import Transfer
+from apps.traceability.models import Shipment
 
-from .models import Dossier, DossierLanguage, ScopeKind
+from .models import Dossier, DossierLanguage, DossierStatus, ScopeKind
 
-DEMO_REFERENCE = "SE-2026-DEMO-001"
-DEMO_UNITS = 24
+MANAGER = "manager@sinoev.demo"
 
 
-def _fallback_shipment() -> Shipment:
-    with transaction.atomic():
-        model, _created = BatteryModel.objects.get_or_create(
-            code="SE-LFP-280", defaults={"name": "华源 LFP 280Ah 储能电池包", "manufacturer": "SinoEV",
-                                         "eu_category": "ev", "chemistry": "lfp", "mass_kg": Decimal("310.000"),
-                                         "manufacturing_plant": "Suzhou 苏州"})
-        shipment = Shipment.objects.create(
-            reference=DEMO_REFERENCE, direction="outbound", status="dispatched",
-            counterparty_name="EcoCycle Batterierecycling GmbH", counterparty_country="DE", origin_country="CN",
-            destination_country="DE", hs_code="854911", un_number="UN3480", is_waste=True, waste_code="16 06 01*",
-            dispatch_date=date(2026, 4, 20), arrival_date=date(2026, 5, 28))
-        units = BatteryUnit.objects.bulk_create(
-            BatteryUnit(code=f"03HPB0DK0A0BCS4C0000{i:04d}", scheme="gbt34014", level="pack", model=model,
-                        status="waste", manufactured_on=date(2019, 6, 1), mass_kg=Decimal("310.000"))
-            for i in range(1, DEMO_UNITS + 1))
-        ShipmentUnit.objects.bulk_create(ShipmentUnit(shipment=shipment, unit=u) for u in units)
-        ShipmentMass.objects.create(shipment=shipment, chemistry="lfp", net_mass_kg=Decimal(DEMO_UNITS * 310))
-        black = MaterialLot.objects.create(code="BM-2026-0611", kind="black_mass", mass_kg=Decimal("2600.000"),
-                                           produced_on=date(2026, 6, 11), custody_model="mass_balance")
-        black.source_shipments.add(shipment)
-        LotElement.objects.bulk_create([LotElement(lot=black, element="Li", percent=Decimal("3.9000")),
-                                        LotElement(lot=black, element="Fe", percent=Decimal("24.0000"))])
-        carbonate = MaterialLot.objects.create(code="LC-2026-0702", kind="lithium_carbonate",
-                                               mass_kg=Decimal("480.000"), produced_on=date(2026, 7, 2),
-                                               custody_model="mass_balance")
-        carbonate.source_lots.add(black)
-        LotElement.objects.create(lot=carbonate, element="Li", percent=Decimal("18.7000"))
-        content = b"%PDF-1.4\n% demo recycling contract between SinoEV and EcoCycle\n%%EOF\n"
-        name = default_storage.save(f"evidence/demo/{shipment.pk}/contract.pdf", ContentFile(content))
-        evidence = Evidence.objects.create(doc_type="contract", title="回收服务合同 Recycling service contract",
-                                           reference="SE-EC-2026-07", issuer="EcoCycle Batterierecycling GmbH")
-        evidence.shipments.add(shipment)
-        EvidenceRevision.objects.create(evidence=evidence, number=1, storage_name=name,
-                                        original_filename="contract.pdf", sha256=sha256_hex(content),
-                                        size=len(content), content_type="application/pdf",
-                                        effective_date=date(2026, 1, 1), expiry_date=date(2027, 12, 31),
-                                        status="accepted", uploaded_by_label="staff@sinoev.demo",
-                                        reviewed_by_label="manager@sinoev.demo")
-    return shipment
+def richness(*, ledger: int, evidence: int, results: int, findings: int, units: int) -> tuple[int, int]:
+    """What a shipment's dossier would show: its sections' contents first, then its unit list."""
+    return ledger + evidence + results + findings, units
+
+
+def richest_shipment(organisation) -> Shipment | None:
+    """The organisation's shipment whose dossier shows the most (current schema; a fixed number of queries)."""
+    shipments = list(Shipment.objects.annotate(n_evidence=Count("evidence", distinct=True),
+                                               n_units=Count("shipment_units", distinct=True))
+                     .order_by("reference"))
+    if not shipments:
+        return None
+    ledger: dict[UUID, int] = {}
+    for shipment_id, length in Transfer.objects.filter(sender_id=organisation.pk).values_list("shipment_id",
+                                                                                               "ledger_length"):
+        ledger[shipment_id] = ledger.get(shipment_id, 0) + length
+    results = dict(ScopeStatus.objects.filter(scope_kind=ChecklistScope.SHIPMENT).values("scope_id")
+                   .annotate(n=Count("evaluation__results")).values_list("scope_id", "n"))
+    findings = dict(Finding.objects.filter(target_kind=TargetKind.SHIPMENT).values("target_id")
+                    .annotate(n=Count("pk")).values_list("target_id", "n"))
+    return max(shipments, key=lambda s: richness(ledger=ledger.get(s.pk, 0), evidence=s.n_evidence,
+                                                 results=results.get(str(s.pk), 0),
+                                                 findings=findings.get(str(s.pk), 0), units=s.n_units))
 
 
 def seed(context: dict[str, Any]) -> None:
@@ -79,12 +55,15 @@ def seed(context: dict[str, Any]) -> None:
     from .tasks import render_dossier_task
 
     organisation = context.get("organisations", {}).get("sinoev")
-    manager = context.get("users", {}).get("manager@sinoev.demo")
+    manager = context.get("users", {}).get(MANAGER)
     if organisation is None or manager is None:
         return
     with schema_context(organisation.schema_name):
-        shipment = Shipment.objects.order_by("dispatch_date", "reference").first() or _fallback_shipment()
-        if Dossier.objects.filter(scope_kind=ScopeKind.SHIPMENT, scope_id=shipment.pk).exists():
+        if (Dossier.objects.filter(scope_kind=ScopeKind.SHIPMENT, requested_by_label=manager.email)
+                .exclude(status=DossierStatus.FAILED).exists()):
+            return
+        shipment = richest_shipment(organisation)
+        if shipment is None:
             return
         access = Access(organisation_id=organisation.pk, role=Role.COMPLIANCE_MANAGER, user_id=manager.pk,
                         label=manager.email)

@@ -29,7 +29,7 @@ def _column(items: list[tuple[str, str]], more_label: str) -> list[tuple[str, st
 def material_flow_svg(flow: MaterialFlow, *, titles: tuple[str, str, str], more_label: str,
                       empty_label: str) -> str:
     columns = [
-        _column([(s.reference, _fmt(s.mass_kg)) for s in flow.shipments], more_label),
+        _column([(s.reference, _fmt(s.received_kg or s.mass_kg)) for s in flow.shipments], more_label),
         _column([(lot.code, _fmt(lot.mass_kg)) for lot in flow.black_mass], more_label),
         _column([(lot.code, _fmt(lot.mass_kg)) for lot in flow.recovered], more_label),
     ]

@@ -1,8 +1,9 @@
 """The machine-readable manifest embedded in every dossier, the seal, and their offline checks.
 
 - The manifest (JSON, attached to the PDF/A-3 file as `cellpass-manifest.json`, relationship
-  /Data) carries the scope, the snapshot digest, every evidence SHA-256, the checklist results, the
-  custody ledger head and the page count.
+  /Data) carries the scope, the snapshot digest, every evidence SHA-256, the checklist evaluations
+  (with their inputs digests) and results, the custody ledger head (and each transfer's head), the
+  findings' references, the Art 8 inputs and the page count.
 - The seal: after the PDF/A file P is complete, one incremental update adds `/CellpassSeal` =
   `sha256:<hex of P>:<length of P>` to the document information dictionary. The update is a pure
   function of P, so a verifier recomputes it and compares the whole file: one byte changed anywhere
@@ -53,10 +54,30 @@ def build_manifest(snapshot: Snapshot, *, digest: str, page_count: int, verify_u
                       "attached": e.revision_id in attached_files}
                      for e in snapshot.evidence],
         "checklist": {"available": snapshot.checklist.available, "evaluated_at": snapshot.checklist.evaluated_at,
-                      "results": [{"code": r.code, "status": r.status, "evidence_ids": list(r.evidence_ids)}
+                      "evaluations": [{"evaluation_id": e.evaluation_id, "protocol": e.protocol, "version": e.version,
+                                       "scope_kind": e.scope_kind, "scope_id": e.scope_id, "status": e.status,
+                                       "met": e.met, "applicable": e.applicable, "evaluated_at": e.evaluated_at,
+                                       "inputs_digest": e.inputs_digest, "protocol_digest": e.protocol_digest}
+                                      for e in snapshot.checklist.evaluations],
+                      "results": [{"evaluation_id": r.evaluation_id, "protocol": r.protocol, "code": r.code,
+                                   "status": r.status, "severity": r.severity, "qualifier": r.qualifier,
+                                   "evidence_ids": list(r.evidence_ids)}
                                   for r in snapshot.checklist.results]},
         "custody": {"available": snapshot.custody.available, "ledger_head": snapshot.custody.head_hash,
-                    "entries": len(snapshot.custody.entries)},
+                    "entries": len(snapshot.custody.entries), "verified": snapshot.custody.verified,
+                    "transfers": [{"transfer_id": t.transfer_id, "shipment": t.shipment, "status": t.status,
+                                   "ledger_length": t.ledger_length, "ledger_head": t.ledger_head,
+                                   "lots_sha256": t.lots_sha256, "certificate_number": t.certificate_number,
+                                   "certificate_sha256": t.certificate_sha256}
+                                  for t in snapshot.custody.transfers]},
+        "findings": [{"reference": f.reference, "severity": f.severity, "status": f.status,
+                      "target_kind": f.target_kind, "target_id": f.target_id, "messages": 1 + len(f.answers)}
+                     for f in snapshot.findings.findings],
+        "recycled_content": {"evaluation_id": snapshot.recycled.evaluation_id, "status": snapshot.recycled.status,
+                             "inputs_digest": snapshot.recycled.inputs_digest,
+                             "inputs_current": snapshot.recycled.inputs_current,
+                             "declarations": [d.revision_id for d in snapshot.recycled.declarations]}
+        if snapshot.recycled.available else None,
     }
 
 

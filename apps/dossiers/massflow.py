@@ -1,7 +1,10 @@
 """Material flow, mass balance and recycled content of a dossier (pure: computed from the snapshot).
 
-Inputs are the shipments in scope (declared net mass), the black-mass lots made from them and the
-recovered products refined from that black mass. Element masses are lot mass x assay percent.
+Inputs are the shipments in scope (the net mass the recycler confirmed receiving in the custody
+ledger, else the declared net mass), the black-mass lots made from them and the recovered products
+refined from that black mass (from the register, or recorded by the recycler in custody). Element
+masses are lot mass x assay percent. For a battery model and year, the declared shares of accepted
+recycled-content declarations are set against the Art 8 minimums (`declared_rows`).
 Recycled content follows Art 8 of Regulation (EU) 2023/1542: the shares of Co, Li, Ni recovered from
 battery manufacturing waste (pre-consumer) or post-consumer waste, and of Pb recovered from waste
 [REFERENCE §1.3, source HAUFE-ART8]; the minimum shares are shown beside the computed ones.
@@ -9,7 +12,7 @@ battery manufacturing waste (pre-consumer) or post-consumer waste, and of Pb rec
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .snapshot import FlowLot, MaterialFlow
+from .snapshot import FlowLot, MaterialFlow, RecycledDeclaration
 
 ART8_ELEMENTS = ("Co", "Li", "Ni", "Pb")
 # Art 8(2) from 18 Aug 2031 and Art 8(3) from 18 Aug 2036, percent [REFERENCE §1.3, HAUFE-ART8].
@@ -94,8 +97,13 @@ def element_kg(lot: FlowLot, element: str) -> Decimal:
     return Decimal(0)
 
 
+def input_kg(flow: MaterialFlow) -> Decimal:
+    """Used batteries in: received per the custody ledger where confirmed, else declared."""
+    return sum((_dec(s.received_kg or s.mass_kg) for s in flow.shipments), Decimal(0))
+
+
 def mass_balance(flow: MaterialFlow) -> tuple[BalanceRow, ...]:
-    shipped = sum((_dec(s.mass_kg) for s in flow.shipments), Decimal(0))
+    shipped = input_kg(flow)
     black = sum((_dec(lot.mass_kg) for lot in flow.black_mass), Decimal(0))
     recovered = sum((_dec(lot.mass_kg) for lot in flow.recovered), Decimal(0))
     return (BalanceRow("black_mass", shipped, black), BalanceRow("recovery", black, recovered))
@@ -124,3 +132,36 @@ def recycled_content(flow: MaterialFlow) -> tuple[tuple[RecycledContentRow, ...]
         rows.append(RecycledContentRow(symbol, by_origin["pre_consumer"], by_origin["post_consumer"],
                                        by_origin["primary"], ART8_MINIMUM_2031[symbol], ART8_MINIMUM_2036[symbol]))
     return tuple(rows), tuple(inputs)
+
+
+@dataclass(frozen=True)
+class DeclaredRow:
+    element: str
+    pre_consumer_percent: Decimal | None
+    post_consumer_percent: Decimal | None
+    minimum_2031: Decimal | None
+    minimum_2036: Decimal | None
+
+    @property
+    def total_percent(self) -> Decimal | None:
+        if self.pre_consumer_percent is None and self.post_consumer_percent is None:
+            return None
+        return (self.pre_consumer_percent or Decimal(0)) + (self.post_consumer_percent or Decimal(0))
+
+    def meets(self, minimum: Decimal | None) -> bool | None:
+        total = self.total_percent
+        return None if minimum is None or total is None else total >= minimum
+
+
+def _percent(value: str) -> Decimal | None:
+    try:
+        return Decimal(value) if value not in ("", None) else None
+    except InvalidOperation:
+        return None
+
+
+def declared_rows(declaration: RecycledDeclaration) -> tuple[DeclaredRow, ...]:
+    """Each declared element with its pre- and post-consumer share, their total and the Art 8 minimums."""
+    return tuple(DeclaredRow(share.element, _percent(share.pre_consumer_pct), _percent(share.post_consumer_pct),
+                             ART8_MINIMUM_2031.get(share.element), ART8_MINIMUM_2036.get(share.element))
+                 for share in declaration.shares)

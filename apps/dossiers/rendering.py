@@ -34,7 +34,7 @@ from . import figures, glyphs, massflow
 from .labels import LABELS
 from .manifest import MANIFEST_NAME, build_manifest, manifest_bytes, seal
 from .rendering_choices import choice_label
-from .snapshot import Snapshot
+from .snapshot import MaterialFlow, Snapshot
 
 MODES = ("en", "zh-hans", "bilingual")
 ROWS_PER_PAGE = 56
@@ -190,9 +190,41 @@ def _lots_context(lots, mode: str) -> list[dict[str, Any]]:
     rows = []
     for lot in lots:
         rows.append({"code": lot.code, "kind": lot.kind, "mass_kg": lot.mass_kg, "origin": lot.origin,
-                     "sources": ", ".join(lot.sources),
+                     "sources": ", ".join(lot.sources), "custody_model": lot.custody_model,
+                     "recorded_by": lot.recorded_by,
                      "elements": ", ".join(f"{s} {p} %" for s, p in lot.elements)})
     return rows
+
+
+def _evaluation_groups(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """Requirement results under the evaluation they belong to, with the evidence they used named by
+    title and revision when the evidence index holds it."""
+    evidence = {e.revision_id: e for e in snapshot.evidence}
+    by_evaluation: dict[str, list[dict[str, Any]]] = {}
+    for result in snapshot.checklist.results:
+        used = [(f"{evidence[i].title} · r{evidence[i].revision}" if i in evidence else i) for i in result.evidence_ids]
+        by_evaluation.setdefault(result.evaluation_id, []).append({"r": result, "evidence": used})
+    groups = [{"e": e, "results": by_evaluation.pop(e.evaluation_id, [])} for e in snapshot.checklist.evaluations]
+    if by_evaluation:  # version-1 snapshots: results without evaluations
+        groups.append({"e": None, "results": [row for rows in by_evaluation.values() for row in rows]})
+    return groups
+
+
+def _ledger_rows(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """Ledger entries, each named by its shipment when the dossier holds several transfers."""
+    several = len(snapshot.custody.transfers) > 1
+    shipments = {t.transfer_id: t.shipment for t in snapshot.custody.transfers}
+    return [{"entry": e, "shipment": shipments.get(e.transfer_id, "") if several else ""}
+            for e in snapshot.custody.entries]
+
+
+def _recycled_context(snapshot: Snapshot) -> dict[str, Any]:
+    recycled = snapshot.recycled
+    if not recycled.available:
+        return {}
+    rows, inputs = massflow.recycled_content(MaterialFlow(recovered=recycled.lots))
+    return {"declarations": [{"d": d, "rows": massflow.declared_rows(d)} for d in recycled.declarations],
+            "lots": _lots_context(recycled.lots, "en"), "lot_rows": rows, "lot_inputs": inputs}
 
 
 def front_context(prepared: Prepared, *, mode: str, plan: Plan, verify_url: str) -> dict[str, Any]:
@@ -235,6 +267,10 @@ def front_context(prepared: Prepared, *, mode: str, plan: Plan, verify_url: str)
         "units_summary": label("units_summary", mode, count=f"{plan.units:,}", pages=plan.unit_pages,
                                page=plan.front_pages + 1),
         "evidence_missing": sum(1 for e in snapshot.evidence if not e.file_present),
+        "evaluation_groups": _evaluation_groups(snapshot),
+        "ledger_rows": _ledger_rows(snapshot),
+        "art8": _recycled_context(snapshot),
+        "balance_input_received": any(s.received_kg for s in flow.shipments),
     }
 
 

@@ -1,8 +1,14 @@
-"""Labels of the register's and the vault's choice values in both languages (for the PDF)."""
+"""Labels of the choice values of the register, the vault, checklists, custody and findings in both
+languages (for the PDF)."""
 from functools import cache
 
 from django.utils.translation import override
 
+from apps.audits.findings.models import FindingStatus, MessageKind, TargetKind
+from apps.audits.findings.models import Severity as FindingSeverity
+from apps.checklists.models import ScopeKind as ChecklistScope
+from apps.checklists.models import Severity as ChecklistSeverity
+from apps.custody.models import LedgerKind, TransferStatus
 from apps.evidence.models import EvidenceType, RevisionStatus
 from apps.traceability.models import (
     Chemistry,
@@ -26,6 +32,14 @@ CHOICES = {
     "custody_model": CustodyModel,
     "chemistry": Chemistry,
     "direction": ShipmentDirection,
+    "checklist_scope": ChecklistScope,
+    "severity": ChecklistSeverity,
+    "ledger_kind": LedgerKind,
+    "transfer_status": TransferStatus,
+    "finding_severity": FindingSeverity,
+    "finding_status": FindingStatus,
+    "finding_message": MessageKind,
+    "finding_target": TargetKind,
 }
 
 

@@ -1,9 +1,7 @@
-"""Sections read from apps that are built in parallel (checklists, custody ledger, auditor findings).
+"""Notes of the sections that may be empty or partial (checklists, custody ledger, findings, Art 8).
 
-Until those apps hold data for a scope, each section is returned empty with an explicit note, never
-with invented content. After their branches merge, the lead replaces the bodies of
-`checklist_section`, `custody_section` and `findings_section` in builder.py (see docs/dossiers.md,
-"Wiring"); these constructors stay as the fallback.
+When the owning app holds no data for a scope, the section says so in both languages, never with
+invented content; the builder (builder.py) fills them from the apps otherwise.
 """
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -15,13 +13,23 @@ NOTE_CHECKLIST = _("No checklist evaluation exists for this scope yet: requireme
 NOTE_CUSTODY = _("No custody ledger entry exists for this scope: the chain of custody between organisations "
                  "is not shown.")
 NOTE_FINDINGS = _("No auditor finding module holds data for this scope: findings are not part of this dossier.")
+NOTE_RECYCLED = _("No Art 8 recycled-content evaluation and no accepted recycled-content declaration exist for "
+                  "this battery model and year.")
+LEDGER_PROBLEMS = {
+    "sequence": _("The custody ledger of shipment %(shipment)s is broken: a step is missing or out of order."),
+    "link": _("The custody ledger of shipment %(shipment)s is broken: an entry does not link to the one before."),
+    "payload": _("The custody ledger of shipment %(shipment)s is broken: an entry's content was changed after it "
+                 "was written."),
+    "hash": _("The custody ledger of shipment %(shipment)s is broken: an entry was changed after it was written."),
+    "truncated": _("The custody ledger of shipment %(shipment)s ends before the head its transfer records."),
+}
 
 
-def note(code: str, text) -> Note:
+def note(code: str, text, **params) -> Note:
     with override("en"):
-        en = str(text)
+        en = str(text) % params if params else str(text)
     with override("zh-hans"):
-        zh = str(text)
+        zh = str(text) % params if params else str(text)
     return Note(code=code, en=en, zh=zh)
 
 
@@ -35,3 +43,11 @@ def custody_unavailable() -> CustodySection:
 
 def findings_unavailable() -> FindingsSection:
     return FindingsSection(available=False, note=note("findings_unavailable", NOTE_FINDINGS))
+
+
+def recycled_unavailable() -> Note:
+    return note("recycled_unavailable", NOTE_RECYCLED)
+
+
+def ledger_problem(shipment: str, reason: str) -> Note:
+    return note(f"ledger_{reason}", LEDGER_PROBLEMS.get(reason, LEDGER_PROBLEMS["hash"]), shipment=shipment)

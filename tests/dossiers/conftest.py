@@ -1,5 +1,7 @@
-"""Register data for dossier tests, made directly with the register's models (its services land
-separately), and helpers to request and render a dossier in this process."""
+"""Register data for dossier tests, made directly with the register's models, the other apps' data
+through their services (checklist evaluations, custody transfers, findings), and helpers to request
+and render a dossier in this process."""
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -53,11 +55,12 @@ def make_shipment(reference: str = "SHP-0001", units: int = 5, evidence: bool = 
     return shipment
 
 
-def add_evidence(shipment: Shipment, *, title: str, missing_file: bool = False, content: bytes = EVIDENCE_BYTES):
+def add_evidence(shipment: Shipment, *, title: str, missing_file: bool = False, content: bytes = EVIDENCE_BYTES,
+                 doc_type: str = "contract"):
     name = f"evidence/tests/{shipment.pk}/{sha256_hex(title.encode())[:8]}.pdf"
     if not missing_file:
         name = default_storage.save(name, ContentFile(content))
-    document = Evidence.objects.create(doc_type="contract", title=title, reference="C-1", issuer="Beta")
+    document = Evidence.objects.create(doc_type=doc_type, title=title, reference="C-1", issuer="Beta")
     document.shipments.add(shipment)
     EvidenceRevision.objects.create(evidence=document, number=1, storage_name=name, original_filename="contract.pdf",
                                     sha256=sha256_hex(content), size=len(content), content_type="application/pdf",
@@ -103,3 +106,57 @@ _GRANT_RESOLVER = None
 
 def grant_resolver(*, user, organisation):
     return _GRANT_RESOLVER(user=user, organisation=organisation) if _GRANT_RESOLVER else None
+
+
+# --- the other apps' data, through their services -------------------------------------------------
+
+def pdf_upload(name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4\n% " + name.encode() + b"\n%%EOF\n", content_type="application/pdf")
+
+
+def evaluate_checklists(owner: Access, shipment: Shipment, protocols=("cn-export-2026", "gbt34014-codes")):
+    """Select the protocols and evaluate the shipment now (in the current schema)."""
+    from apps.checklists.services import scope_evaluate, selection_set
+
+    selection_set(access=owner, protocol_ids=list(protocols))
+    return scope_evaluate(scope_kind="shipment", scope_id=str(shipment.pk))
+
+
+def custody_pathway(sender_access: Access, receiver_access: Access, shipment: Shipment, receiver, *,
+                    prefix: str = "", certify: bool = True):
+    """Dispatch `shipment` to `receiver`, confirm receipt 0.5 % short, record black mass and nickel
+    sulfate, issue the certificate (custody services, as the two parties would)."""
+    from apps.custody import services as custody
+
+    transfer = custody.shipment_dispatch(access=sender_access, shipment_id=shipment.pk, receiver_id=receiver.pk)
+    received = (transfer.declared_net_mass_kg * Decimal("0.995")).quantize(Decimal("0.001"))
+    custody.transfer_confirm_receipt(access=receiver_access, transfer_id=transfer.pk, received_on=date(2026, 4, 20),
+                                     net_mass_kg=received, unit_count=transfer.declared_unit_count,
+                                     ticket=pdf_upload(f"ticket-{prefix}{shipment.reference}.pdf"),
+                                     ticket_number=f"WB-{shipment.reference}")
+    custody.transfer_record_processing(
+        access=receiver_access, transfer_id=transfer.pk, processed_on=date(2026, 5, 2), lots=[
+            custody.LotInput(f"{prefix}BMX-{shipment.reference}", "black_mass", Decimal("420.000"),
+                             {"Co": Decimal("8.2"), "Ni": Decimal("21.5")}),
+            custody.LotInput(f"{prefix}NSX-{shipment.reference}", "nickel_sulfate", Decimal("300.000"),
+                             {"Ni": Decimal("22.0")})])
+    if certify:
+        custody.transfer_issue_certificate(access=receiver_access, transfer_id=transfer.pk,
+                                           number=f"CR-{prefix}{shipment.reference}", issued_on=date(2026, 5, 9),
+                                           statement="Recycled in accordance with Annex XII.")
+    transfer.refresh_from_db()
+    return transfer
+
+
+def raise_finding(organisation, manager: Access, *, target_kind: str, target_id: str, title: str,
+                  answer: str = "We will upload the corrected document."):
+    """An auditor's finding (as raised through an engagement) and the organisation's answer."""
+    from apps.audits.findings.services import finding_answer, finding_raise
+
+    auditor = Access(organisation_id=organisation.pk, role=Role.AUDITOR, user_id=uuid.uuid4(),
+                     label="sophie@audit.test", engagement_id=uuid.uuid4())
+    finding = finding_raise(access=auditor, target_kind=target_kind, target_id=target_id, severity="major",
+                            title=title, text="The document does not name the processing plant.")
+    return finding_answer(access=manager, finding=finding, text=answer)

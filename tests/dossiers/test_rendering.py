@@ -63,7 +63,8 @@ def test_pdf_a3_with_the_manifest_attached(zh_dossier):
     assert manifest["evidence"][0]["sha256"] == "a" * 64
     assert [r["code"] for r in manifest["checklist"]["results"]] == ["CN-TRACE-01", "EU-ART8-01"]
     assert manifest["page_count"] == len(reader.pages) and manifest["unit_count"] == 130
-    assert manifest["custody"] == {"available": False, "ledger_head": "", "entries": 0}
+    assert manifest["custody"] == {"available": False, "ledger_head": "", "entries": 0, "verified": False,
+                                   "transfers": []}
 
 
 def test_parts_are_merged_with_continuous_page_numbers_and_bookmarks(zh_dossier):

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from apps.accounts.roles import Role
+from apps.core.hashing import sha256_hex
 from apps.dossiers import rendering, services
 from tests.dossiers.conftest import EVIDENCE_BYTES, make_shipment, render_now, request_dossier
 
@@ -100,3 +101,44 @@ def test_offline_verifier_agrees(issued_pdf, tmp_path):
         call_command("verify_dossier", str(good), "--evidence", str(evidence), stdout=io.StringIO(), stderr=err)
     assert "evidence_modified" in err.getvalue()
     shutil.rmtree(evidence)
+
+
+def test_offline_verifier_reads_checklist_results_and_ledger_head_and_checks_named_files(
+        alpha, beta, member_access, in_tenant, tmp_path):
+    from apps.dossiers.manifest import read_manifest
+    from tests.dossiers.conftest import add_evidence, custody_pathway, evaluate_checklists
+
+    owner, staff = member_access(alpha, Role.OWNER)[1], member_access(alpha, Role.STAFF)[1]
+    recycler = member_access(beta, Role.STAFF)[1]
+    with in_tenant(alpha):
+        shipment = make_shipment("SHP-VF-1", units=3)
+        add_evidence(shipment, title="CMR", doc_type="transport_manifest", content=b"%PDF-1.4\n% the CMR\n%%EOF\n")
+    transfer = custody_pathway(staff, recycler, shipment, beta)
+    with in_tenant(alpha):
+        evaluate_checklists(owner, shipment)
+        dossier = render_now(request_dossier(staff, alpha, shipment, language="en"))
+        pdf = services.read_bytes(dossier.file_name)
+    manifest = read_manifest(pdf)
+    assert manifest["custody"]["ledger_head"] == transfer.ledger_head and manifest["scope"]["label"] == "SHP-VF-1"
+    assert manifest["snapshot_digest"] == dossier.snapshot_digest
+    assert {e["sha256"] for e in manifest["evidence"]} >= {sha256_hex(EVIDENCE_BYTES)}
+    assert manifest["checklist"]["results"] and manifest["protocol_versions"]
+
+    path, contract, cmr = tmp_path / "dossier.pdf", tmp_path / "contract.pdf", tmp_path / "cmr.pdf"
+    path.write_bytes(pdf)
+    contract.write_bytes(EVIDENCE_BYTES)
+    cmr.write_bytes(b"%PDF-1.4\n% the CMR\n%%EOF\n")
+    out = io.StringIO()
+    call_command("verify_dossier", str(path), str(contract), str(cmr), stdout=out)
+    text = out.getvalue()
+    assert f"ledger head {transfer.ledger_head}" in text and "verified" in text
+    assert text.count("evidence  match") == 2 and "OK " in text
+    result = manifest["checklist"]["results"][0]
+    assert f"{result['protocol']} {result['code']}" in text
+
+    stranger = tmp_path / "other.pdf"
+    stranger.write_bytes(b"%PDF-1.4\n% not part of it\n%%EOF\n")
+    err = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("verify_dossier", str(path), str(contract), str(stranger), stdout=io.StringIO(), stderr=err)
+    assert "evidence_unknown: other.pdf" in err.getvalue()

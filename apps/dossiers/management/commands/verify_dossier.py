@@ -1,11 +1,14 @@
 """Offline check of a dossier PDF: the seal covers every byte, the embedded manifest is present and
-agrees with the file, and (with --evidence DIR) the evidence files match the manifest's SHA-256s.
-Needs no network. With --registry it also asks this installation's registry whether the file was
-issued (and superseded).
+agrees with the file, and the evidence files (given one by one, or a folder with --evidence) match
+the manifest's SHA-256s. Prints what the manifest records: scope, snapshot digest, checklist results
+and custody ledger head. Needs no network. With --registry it also asks this installation's registry
+whether the file was issued (and superseded).
 
-    manage.py verify_dossier dossier.pdf [--evidence DIR] [--registry]
+    manage.py verify_dossier dossier.pdf [evidence files...] [--evidence DIR] [--registry]
 
-Exit status 0 when every check passes, 1 otherwise.
+Exit status 0 when every check passes, 1 otherwise. An evidence file named on the command line that
+the manifest does not list is a failure (it is not part of this dossier); a listed document whose file
+was not given is reported as missing, not a failure.
 """
 import hashlib
 from pathlib import Path
@@ -20,13 +23,33 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
+        parser.add_argument("evidence_files", nargs="*", help="evidence files to compare with the manifest")
         parser.add_argument("--evidence", help="folder with the evidence files to compare with the manifest")
         parser.add_argument("--registry", action="store_true", help="also look the file up in the registry")
+
+    def _evidence_files(self, options) -> tuple[dict[str, str], set[str]]:
+        """name -> sha256 of the files to compare, and the names given one by one."""
+        files: dict[str, str] = {}
+        named: set[str] = set()
+        if options["evidence"]:
+            folder = Path(options["evidence"])
+            if not folder.is_dir():
+                raise CommandError(f"{folder} is not a folder")
+            files.update({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+                          if p.is_file()})
+        for item in options["evidence_files"]:
+            path = Path(item)
+            if not path.is_file():
+                raise CommandError(f"{path} is not a file")
+            files[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            named.add(path.name)
+        return files, named
 
     def handle(self, *args, **options):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
+        files, named = self._evidence_files(options)
         data = path.read_bytes()
         check = check_pdf(data)
         out = self.stdout
@@ -34,20 +57,13 @@ class Command(BaseCommand):
         out.write(f"seal      {'intact' if check.intact else ('BROKEN' if check.sealed else 'missing')}")
         manifest = check.manifest
         if manifest is not None:
-            out.write(f"manifest  dossier {manifest['dossier_id']}  issued {manifest['issued_at']}")
-            organisation, scope = manifest["organisation"]["name_en"], manifest["scope"]["label"]
-            out.write(f"          organisation {organisation}  scope {scope}")
-            out.write(f"          snapshot {manifest['snapshot_digest']}  pages {manifest['page_count']}"
-                      f"  evidence {len(manifest['evidence'])}  units {manifest['unit_count']}")
-        if options["evidence"]:
-            folder = Path(options["evidence"])
-            if not folder.is_dir():
-                raise CommandError(f"{folder} is not a folder")
-            files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
-                     if p.is_file()}
+            self._describe(manifest)
+        if files:
             check_evidence(check, files)
             for state, name, digest in check.evidence:
                 out.write(f"evidence  {state:9} {name}  {digest}")
+                if state == "unknown" and name in named:
+                    check.problems.append(("evidence_unknown", f"{name} is not listed in the manifest."))
         if options["registry"]:
             from apps.dossiers.verification import verify_hash
 
@@ -60,3 +76,22 @@ class Command(BaseCommand):
         if not check.ok:
             raise SystemExit(1)
         out.write(self.style.SUCCESS("OK        the file is intact and agrees with its manifest"))
+
+    def _describe(self, manifest: dict) -> None:
+        out = self.stdout
+        out.write(f"manifest  dossier {manifest['dossier_id']}  issued {manifest['issued_at']}")
+        organisation, scope = manifest["organisation"]["name_en"], manifest["scope"]
+        out.write(f"          organisation {organisation}  scope {scope['kind']} {scope['label']}")
+        out.write(f"          snapshot {manifest['snapshot_digest']}  pages {manifest['page_count']}"
+                  f"  evidence {len(manifest['evidence'])}  units {manifest['unit_count']}")
+        versions = ", ".join(f"{p['protocol']} v{p['version']}" for p in manifest.get("protocol_versions", []))
+        out.write(f"          protocols {versions or '-'}")
+        checklist = manifest.get("checklist") or {}
+        for result in checklist.get("results", []):
+            out.write(f"checklist {result['status']:15} {result['protocol']} {result['code']}")
+        custody = manifest.get("custody") or {}
+        if custody.get("available"):
+            state = "verified" if custody.get("verified") else "NOT VERIFIED when issued"
+            out.write(f"custody   ledger head {custody['ledger_head']}  entries {custody['entries']}  {state}")
+        else:
+            out.write("custody   no custody transfer in scope")
