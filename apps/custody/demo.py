@@ -105,7 +105,8 @@ def _own_shipment(sinoev, ecocycle, *, reference: str, dispatch_date: date, mass
             shipment = Shipment.objects.create(
                 reference=reference, direction=ShipmentDirection.OUTBOUND, counterparty_organisation_id=ecocycle.pk,
                 counterparty_name=ecocycle.name_en, counterparty_country=ecocycle.country, origin_country="CN",
-                destination_country=ecocycle.country, hs_code="854931", un_number="UN3480", is_waste=True,
+                destination_country=ecocycle.country, hs_code="854913", un_number="UN3480", special_provision="377",
+                packing_instruction="P909", is_waste=True,
                 waste_code="16 06 05", dispatch_date=dispatch_date)
             for chemistry, kg in masses.items():
                 ShipmentMass.objects.create(shipment=shipment, chemistry=chemistry, net_mass_kg=Decimal(kg))

@@ -56,6 +56,7 @@ def test_demo_checklist_shows_the_custody_pathway_met_and_missing():
         older, current = _results(custody_demo.OLDER), _results(custody_demo.CURRENT)
     assert older["transport_manifest"][0] == "met"
     assert "Manifest net mass 8.42 t matches the declared 8.42 t" in older["transport_manifest"][1]
+    assert older["dangerous_goods"][0] == "met" and "SP 377 with P909" in older["dangerous_goods"][1]
     assert older["receipt"][0] == "met" and "Receipt confirmed on the platform by EcoCycle" in older["receipt"][1]
     assert older["recycling_certificate"][0] == "met" and "ECO-CR-2025-0117" in older["recycling_certificate"][1]
     assert older["recovered_output"][0] == "met" and "processing record" in older["recovered_output"][1]
