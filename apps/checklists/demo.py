@@ -12,11 +12,13 @@ from .services import organisation_evaluate, selection_set
 
 PROTOCOLS = {
     # exporter: export of used batteries, traceability codes, and the EU obligations of its own models
-    "sinoev": ["cn-export-2026", "gbt34014-codes", "eu-art7-carbon-footprint", "eu-art8-recycled-content"],
+    "sinoev": ["cn-export-2026", "gbt34014-codes", "eu-art7-carbon-footprint", "eu-art8-recycled-content",
+               # registered by apps.exports (extensions.py): passport readiness, platform reporting in time
+               "passport-readiness", "cn-platform-reporting"],
     # integrator: codes of what it assembles and the EU obligations of its battery models
-    "voltpack": ["gbt34014-codes", "eu-art7-carbon-footprint", "eu-art8-recycled-content"],
+    "voltpack": ["gbt34014-codes", "eu-art7-carbon-footprint", "eu-art8-recycled-content", "passport-readiness"],
     # recycler: mass-balance claims on the lots it produces
-    "ecocycle": ["iso22095-mass-balance"],
+    "ecocycle": ["iso22095-mass-balance", "cn-platform-reporting"],
 }
 
 

@@ -37,7 +37,6 @@ from .checks.base import (
     Reason,
     doc_label,
     outcome,
-    to_date,
     type_label,
     worst,
 )
@@ -178,10 +177,9 @@ def _gates(calls: tuple[Call, ...], ctx: Context) -> Gate:
 # --- evidence rules -----------------------------------------------------------------------------
 
 def window(doc: Doc) -> tuple[date | None, date | None]:
-    """Validity window: the revision's dates, else the key fields valid_from / valid_to."""
-    start = doc.effective_date or to_date(doc.key_fields.get("valid_from"), doc=doc, key="valid_from")
-    end = doc.expiry_date or to_date(doc.key_fields.get("valid_to"), doc=doc, key="valid_to")
-    return start, end
+    """Validity window: the revision's `effective_date` / `expiry_date` (the vault keeps validity there,
+    never in key fields: one place for the nightly expiry)."""
+    return doc.effective_date, doc.expiry_date
 
 
 def covers(doc: Doc, day: date) -> bool:

@@ -1,8 +1,10 @@
 """The frozen snapshot of a scope that the engine evaluates (no database access here).
 
-`snapshot.py` builds these from the register, the evidence vault and (once it lands) the custody
-ledger; the engine reads nothing else. `facts_digest()` is the SHA-256 of their canonical form: two
-evaluations with the same digest, protocol and day saw exactly the same inputs.
+`snapshot.py` builds these from the register, the evidence vault and the custody ledger
+(`apps.custody.facts.CustodyFacts`, as the ledger gives it), plus the facts other apps contribute
+through `extensions.py` (`extensions`); the engine reads nothing else. `facts_digest()` is the
+SHA-256 of their canonical form: two evaluations with the same digest, protocol and day saw exactly
+the same inputs.
 """
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from apps.core.hashing import canonical_json, sha256_hex
+from apps.custody.facts import CustodyFacts
 from apps.evidence.models import EvidenceType
+
+__all__ = ["CustodyFacts", "Doc", "Lot", "LotFacts", "ModelFacts", "ModelYearFacts", "ShipmentFacts", "Unit"]
 
 EVIDENCE_TYPES = frozenset(EvidenceType.values)
 
@@ -80,25 +85,6 @@ class Lot:
 
 
 @dataclass(frozen=True)
-class CustodyFacts:
-    """What the custody ledger says about a shipment sent to an organisation on the platform.
-
-    Filled by `snapshot.custody_facts()` once apps/custody lands; until then always None, and a
-    paper receipt uploaded as evidence stands in (met, but marked unconfirmed by the counterparty).
-    """
-
-    receipt_confirmed_on: date | None = None
-    received_net_mass_kg: Decimal | None = None
-    received_unit_count: int | None = None
-    disputed: bool = False
-    dispute_reason: str = ""
-    processing_recorded_on: date | None = None
-    treated_mass_kg: Decimal | None = None
-    recovered_kg: Mapping[str, Decimal] = field(default_factory=dict)
-    certificate_reference: str = ""
-
-
-@dataclass(frozen=True)
 class ShipmentFacts:
     id: str
     reference: str
@@ -133,7 +119,11 @@ class ShipmentFacts:
     # Material lots made from this shipment (inputs: black mass ...) and lots refined from them.
     lots: tuple[Lot, ...] = ()
     docs: tuple[Doc, ...] = ()
+    # The custody ledger's view of this shipment (a transfer to or from an organisation on the
+    # platform); None when it never went through the ledger.
     custody: CustodyFacts | None = None
+    # Facts contributed by apps above checklists (extensions.py), by provider name.
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
     kind = "shipment"
 
@@ -198,6 +188,8 @@ class ModelFacts:
     plant_country: str = ""
     external_storage_only: bool = False
     docs: tuple[Doc, ...] = ()
+    # Facts contributed by apps above checklists (extensions.py), by provider name.
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
     kind = "battery_model"
 

@@ -1,4 +1,5 @@
-"""Protocol files: versioned YAML in `apps/checklists/protocols/`, validated when loaded.
+"""Protocol files: versioned YAML in `apps/checklists/protocols/` (and in the folders other apps
+register through `extensions.py`), validated when loaded.
 
 A protocol says which requirements a scope (a shipment, a material lot, a battery model, a battery
 model for a year and plant) must meet: the evidence each needs and the named checks (Python, in
@@ -365,22 +366,28 @@ class Registry:
         return sorted({pid for pid, _v in self._by_key})
 
 
-def load_registry(folder: Path = PROTOCOL_DIR, *, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Registry:
+def load_registry(folder: Path = PROTOCOL_DIR, *, overrides: Mapping[str, Mapping[str, Any]] | None = None,
+                  extra: tuple[Path, ...] = ()) -> Registry:
+    """Every protocol file in `folder` and in the `extra` folders (other apps' protocols)."""
     overrides = overrides or {}
     protocols = []
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name == SOURCES_PATH.name:
-            continue
-        protocol = load_protocol(path)
-        if protocol.id in overrides:
-            protocol = load_protocol(path, overrides=overrides[protocol.id])
-        protocols.append(protocol)
+    for directory in (folder, *extra):
+        for path in sorted(directory.glob("*.yaml")):
+            if path.name == SOURCES_PATH.name:
+                continue
+            protocol = load_protocol(path)
+            if protocol.id in overrides:
+                protocol = load_protocol(path, overrides=overrides[protocol.id])
+            protocols.append(protocol)
     return Registry(protocols)
 
 
 @cache
 def registry() -> Registry:
-    """The protocols shipped in the repository, with the deployment's parameter overrides."""
+    """The protocols shipped in the repository (ours and those other apps registered through
+    `extensions.register_protocol_dir`), with the deployment's parameter overrides."""
     from django.conf import settings
 
-    return load_registry(overrides=getattr(settings, "CHECKLIST_PARAMETERS", {}))
+    from .extensions import protocol_dirs
+
+    return load_registry(overrides=getattr(settings, "CHECKLIST_PARAMETERS", {}), extra=protocol_dirs())

@@ -5,23 +5,29 @@ documents (asserted in tests/checklists/test_snapshot.py; timed in benchmarks/be
 Rows are read with `values_list` and ordered, so the canonical form (and the inputs digest) of the
 same data is always the same.
 
-Sources: `register_*` (apps.traceability), `evidence_docs` (apps.evidence) and `custody_facts`
-(apps.custody, public schema). The custody ledger lands later: `custody_facts` is the one function
-to fill in then; everything downstream already reads `ShipmentFacts.custody`.
+Sources: `register_*` (apps.traceability), `evidence_docs` (apps.evidence), `custody_facts`
+(apps.custody, public schema: one batch of three queries per shipment evaluated, whatever its size) and
+the facts providers other apps register (`extensions.py`).
+
+Key fields read here (besides the checks' own, declared on each check): `SNAPSHOT_READS`.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import CharField, F, Func, Q, Subquery, Value
 from django.db.models.functions import Cast, Upper
 from django.utils import timezone
 
+from apps.custody.selectors import custody_facts_for_shipments
 from apps.evidence.models import Evidence, EvidenceRevision, EvidenceType, RevisionStatus
+from apps.tenants.models import Organisation
 from apps.traceability.models import (
     BatteryModel,
     BatteryUnit,
@@ -33,6 +39,7 @@ from apps.traceability.models import (
     ShipmentUnit,
 )
 
+from .extensions import facts_providers
 from .facts import (
     CustodyFacts,
     Doc,
@@ -45,6 +52,12 @@ from .facts import (
     Unit,
     split_model_year,
 )
+
+# Evidence key fields the snapshot itself reads (vault names, apps/evidence/doctypes.py).
+SNAPSHOT_READS = {
+    EvidenceType.RECYCLED_CONTENT_DECLARATION: ("year", "lot_codes"),
+    EvidenceType.MASS_BALANCE_RECORD: ("outputs.reference",),
+}
 
 
 def _norm(field: str) -> Upper:
@@ -108,15 +121,32 @@ def register_lots(lots_qs) -> tuple:
 
 # --- custody (apps.custody, public schema) -----------------------------------------------------------
 
-def custody_facts(shipment: Shipment) -> CustodyFacts | None:
-    """What the custody ledger says about this shipment: receipt confirmed by the counterparty on the
-    platform (date, received net mass, units), a dispute, the processing outcome, the certificate.
+def current_organisation() -> Organisation | None:
+    """The organisation whose schema is active (the worker and the pages run in it)."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Organisation) and tenant.schema_name == connection.schema_name:
+        return tenant
+    return Organisation.objects.filter(schema_name=connection.schema_name).first()
 
-    apps.custody is not on this branch yet: returns None, and a paper receipt uploaded as evidence
-    stands in. When the ledger lands, read its entries for (this organisation, shipment.id) here and
-    return a CustodyFacts; nothing else changes.
-    """
-    return None
+
+def custody_facts(shipment: Shipment) -> CustodyFacts | None:
+    """What the custody ledger says about this shipment (the organisation's own outbound shipment it
+    dispatched, or an inbound one it received through a transfer): receipt confirmed by the counterparty
+    or only on paper, discrepancies and disputes, processing lots, the certificate. None when the
+    shipment never went through the ledger. One batch of queries (apps.custody.selectors)."""
+    organisation = current_organisation()
+    if organisation is None:
+        return None
+    facts = custody_facts_for_shipments(organisation=organisation, shipment_ids=[shipment.pk])
+    return facts.get(shipment.pk)
+
+
+def with_extensions(facts: ScopeFacts) -> ScopeFacts:
+    """Add what other apps' facts providers contribute for this kind of scope (extensions.py)."""
+    providers = facts_providers(facts.kind)
+    if not providers or not hasattr(facts, "extensions"):
+        return facts
+    return replace(facts, extensions={name: provider(facts) for name, provider in providers.items()})
 
 
 # --- shipment --------------------------------------------------------------------------------------
@@ -232,6 +262,7 @@ def model_year_facts(model_id: Any, year: int) -> ModelYearFacts | None:
     model = model_facts(model_id)
     if model is None:
         return None
+    # Key fields: SNAPSHOT_READS
     declarations = [d for d in model.docs if d.doc_type == EvidenceType.RECYCLED_CONTENT_DECLARATION
                     and declared_year(d) == year]
     codes = sorted({str(code) for d in declarations for code in (d.key_fields.get("lot_codes") or [])
@@ -256,7 +287,7 @@ def lot_facts(lot_id: Any) -> LotFacts | None:
     claims = tuple(MassBalanceClaim(revision_id=str(rid), evidence_id=str(eid), reference=reference or title)
                    for rid, eid, reference, title in EvidenceRevision.objects
                    .filter(evidence__doc_type=EvidenceType.MASS_BALANCE_RECORD,
-                           key_fields__outputs__contains=[{"lot_code": lot.code}])
+                           key_fields__outputs__contains=[{"reference": lot.code}])
                    .exclude(status__in=[RevisionStatus.SUPERSEDED, RevisionStatus.REJECTED])
                    .order_by("evidence_id", "-number").distinct("evidence_id")
                    .values_list("id", "evidence_id", "evidence__reference", "evidence__title"))
@@ -268,18 +299,19 @@ def lot_facts(lot_id: Any) -> LotFacts | None:
 def scope_facts(scope_kind: str, scope_id: str) -> ScopeFacts | None:
     """The facts of a scope, or None when it does not exist (any more)."""
     try:
+        facts: ScopeFacts | None = None
         if scope_kind == "shipment":
-            return shipment_facts(scope_id)
-        if scope_kind == "material_lot":
-            return lot_facts(scope_id)
-        if scope_kind == "battery_model":
-            return model_facts(scope_id)
-        if scope_kind == "model_year":
+            facts = shipment_facts(scope_id)
+        elif scope_kind == "material_lot":
+            facts = lot_facts(scope_id)
+        elif scope_kind == "battery_model":
+            facts = model_facts(scope_id)
+        elif scope_kind == "model_year":
             parts = split_model_year(scope_id)
-            return model_year_facts(*parts) if parts else None
+            facts = model_year_facts(*parts) if parts else None
     except (ValueError, TypeError, ValidationError):  # not a UUID
         return None
-    return None
+    return with_extensions(facts) if facts is not None else None
 
 
 def today() -> date:

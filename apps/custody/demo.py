@@ -18,6 +18,8 @@ from django_tenants.utils import schema_context
 from apps.accounts.access import Access
 from apps.accounts.roles import Role
 from apps.activity.services import Actor
+from apps.evidence import services as evidence_services
+from apps.evidence.doctypes import doctype
 from apps.evidence.models import EvidenceRevision, EvidenceType, RevisionStatus
 from apps.traceability.models import (
     BatteryUnit,
@@ -67,7 +69,18 @@ def _access(user, organisation) -> Access:
     return Access(organisation_id=organisation.pk, role=Role.STAFF, user_id=user.pk, label=user.email)
 
 
-def _ensure_manifest(sinoev, shipment: Shipment) -> None:
+def _manifest_key_fields(shipment: Shipment) -> dict[str, Any]:
+    """The consignment note's key fields under the vault's names (validated by its type registry), so the
+    checklist compares them with the shipment like any uploaded manifest."""
+    net = sum((m.net_mass_kg for m in shipment.masses.all()), Decimal(0))
+    raw = {"document_number": f"CMR-{shipment.reference}", "carrier": "Sino-Euro Rail Logistics",
+           "transport_mode": "rail", "net_mass_kg": net, "unit_count": shipment.shipment_units.count(),
+           "un_number": shipment.un_number or "UN3480", "dispatch_date": shipment.dispatch_date}
+    return doctype(EvidenceType.TRANSPORT_MANIFEST).validate({k: v for k, v in raw.items() if v not in (None, "")})
+
+
+def _ensure_manifest(sinoev, shipment: Shipment, reviewer: Access | None = None) -> None:
+    """The shipment's manifest (once); accepted by SinoEV's compliance manager when `reviewer` is given."""
     with schema_context(sinoev.schema_name):
         if EvidenceRevision.objects.filter(evidence__doc_type=EvidenceType.TRANSPORT_MANIFEST,
                                            evidence__shipments=shipment,
@@ -75,21 +88,25 @@ def _ensure_manifest(sinoev, shipment: Shipment) -> None:
             return
         stored = file_store_bytes(content=_pdf(f"CMR {shipment.reference}"), filename=f"cmr-{shipment.reference}.pdf",
                                   schema_name=sinoev.schema_name)
-        evidence_file_add(doc_type=EvidenceType.TRANSPORT_MANIFEST, title=f"CMR {shipment.reference}", stored=stored,
-                          actor=Actor.system("demo seed"), source="upload", reference=f"CMR-{shipment.reference}",
-                          issuer="Sino-Euro Rail Logistics", effective_date=shipment.dispatch_date,
-                          shipments=[shipment])
+        revision = evidence_file_add(
+            doc_type=EvidenceType.TRANSPORT_MANIFEST, title=f"CMR {shipment.reference}", stored=stored,
+            actor=Actor.system("demo seed"), source="upload", reference=f"CMR-{shipment.reference}",
+            issuer="Sino-Euro Rail Logistics", effective_date=shipment.dispatch_date, shipments=[shipment],
+            key_fields=_manifest_key_fields(shipment))
+        if reviewer is not None:
+            evidence_services.revision_accept(access=reviewer, revision=revision)
 
 
 def _own_shipment(sinoev, ecocycle, *, reference: str, dispatch_date: date, masses: dict[str, str],
-                  units: int) -> Shipment:
+                  units: int, reviewer: Access | None = None) -> Shipment:
     with schema_context(sinoev.schema_name):
         shipment = Shipment.objects.filter(reference=reference).first()
         if shipment is None:
             shipment = Shipment.objects.create(
                 reference=reference, direction=ShipmentDirection.OUTBOUND, counterparty_organisation_id=ecocycle.pk,
                 counterparty_name=ecocycle.name_en, counterparty_country=ecocycle.country, origin_country="CN",
-                destination_country=ecocycle.country, hs_code="854931", un_number="UN3480", is_waste=True,
+                destination_country=ecocycle.country, hs_code="854913", un_number="UN3480", special_provision="377",
+                packing_instruction="P909", is_waste=True,
                 waste_code="16 06 05", dispatch_date=dispatch_date)
             for chemistry, kg in masses.items():
                 ShipmentMass.objects.create(shipment=shipment, chemistry=chemistry, net_mass_kg=Decimal(kg))
@@ -98,7 +115,7 @@ def _own_shipment(sinoev, ecocycle, *, reference: str, dispatch_date: date, mass
                 unit, _created = BatteryUnit.objects.get_or_create(
                     code=code, defaults={"scheme": CodeScheme.GBT34014, "level": UnitLevel.PACK, "status": "waste"})
                 ShipmentUnit.objects.get_or_create(shipment=shipment, unit=unit)
-    _ensure_manifest(sinoev, shipment)
+    _ensure_manifest(sinoev, shipment, reviewer)
     return shipment
 
 
@@ -118,9 +135,10 @@ def _register_demo_shipment(sinoev, ecocycle) -> Shipment | None:
     return shipment
 
 
-def _older_pathway(sinoev, ecocycle, exporter: Access, recycler: Access) -> None:
+def _older_pathway(sinoev, ecocycle, exporter: Access, recycler: Access, reviewer: Access) -> None:
+    # Its manifest was reviewed long ago: accepted (the current one still waits for review).
     shipment = _own_shipment(sinoev, ecocycle, reference=OLDER, dispatch_date=date(2025, 11, 3),
-                             masses={"ncm": "8420.000"}, units=12)
+                             masses={"ncm": "8420.000"}, units=12, reviewer=reviewer)
     if Transfer.objects.filter(sender=sinoev, shipment_id=shipment.pk).exists():
         return
     transfer = services.shipment_dispatch(access=exporter, shipment_id=shipment.pk, receiver_id=ecocycle.pk)
@@ -172,5 +190,7 @@ def seed(context: dict[str, Any]) -> None:
     sinoev, ecocycle = organisations["sinoev"], organisations["ecocycle"]
     exporter = _access(users["staff@sinoev.demo"], sinoev)
     recycler = _access(users["staff@ecocycle.demo"], ecocycle)
-    _older_pathway(sinoev, ecocycle, exporter, recycler)
+    manager = users["manager@sinoev.demo"]
+    reviewer = Access(organisation_id=sinoev.pk, role=Role.COMPLIANCE_MANAGER, user_id=manager.pk, label=manager.email)
+    _older_pathway(sinoev, ecocycle, exporter, recycler, reviewer)
     _current_pathway(sinoev, ecocycle, exporter, recycler)

@@ -34,7 +34,9 @@ DOCUMENTS: list[dict[str, Any]] = [
      "key_fields": {"contract_number": "SE-EC-2026-01",
                     "parties": ["SinoEV Battery Export Co., Ltd.", "EcoCycle Batterierecycling GmbH"],
                     "counterparty": "EcoCycle Batterierecycling GmbH",
-                    "material": "Waste Li-ion EV battery packs (NCM)", "quantity": "120", "quantity_unit": "t"},
+                    "material": "Waste Li-ion EV battery packs (NCM)",
+                    # the consignment this call-off covers, so the checklist compares it with the manifest
+                    "quantity": "18.64", "quantity_unit": "t"},
      "review": ("accept", "")},
     {"doc_type": EvidenceType.TRANSPORT_MANIFEST, "reference": "CMR-2026-0415", "issuer": "Trans-Eurasia Logistics",
      "title": "CMR consignment note CMR-2026-0415 / 国际货运单",

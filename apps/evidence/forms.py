@@ -60,6 +60,9 @@ def key_field_form_fields(dt: DocType) -> dict[str, forms.Field]:
         elif f.kind == Kind.CHOICE:
             fields[name] = forms.ChoiceField(label=_label(f), required=False, help_text=help_text,
                                              choices=[("", "—"), *f.choices])
+        elif f.kind == Kind.BOOLEAN:
+            fields[name] = forms.ChoiceField(label=_label(f), required=False, help_text=help_text,
+                                             choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))])
         elif f.kind in (Kind.TEXT_LIST, Kind.ROWS):
             fields[name] = forms.CharField(label=_label(f), required=False, help_text=help_text,
                                            widget=forms.Textarea(attrs={"rows": 3}))
@@ -113,6 +116,8 @@ def key_fields_initial(dt: DocType, stored: dict[str, Any]) -> dict[str, Any]:
             initial[name] = "\n".join(value)
         elif f.kind == Kind.ROWS:
             initial[name] = rows_to_text(f, value)
+        elif f.kind == Kind.BOOLEAN:
+            initial[name] = "yes" if value else "no"
         else:
             initial[name] = value
     return initial

@@ -4,7 +4,7 @@ A document type (see `doctypes.py`) declares its fields; `validate()` turns what
 sent into the canonical JSON stored in `EvidenceRevision.key_fields`, or reports every problem at once.
 
 Canonical JSON (what checklists, dossiers and exports read):
-- text, choice, url, country: a string;  integer: a JSON integer;  date: "YYYY-MM-DD";
+- text, choice, url, country: a string;  integer: a JSON integer;  boolean: true/false;  date: "YYYY-MM-DD";
 - decimal: a string in plain notation ("12840.5"), exact (never a float);
 - text_list: a list of strings;  decimal_map / percent_map: {key: decimal string};
 - shares: {material: {"pre_consumer_pct": decimal string, "post_consumer_pct": decimal string}};
@@ -45,6 +45,7 @@ class Kind(StrEnum):
     PERCENT_MAP = "percent_map"
     SHARES = "shares"
     ROWS = "rows"
+    BOOLEAN = "boolean"
 
 
 SHARE_PARTS = ("pre_consumer_pct", "post_consumer_pct")
@@ -129,6 +130,7 @@ MSG_MAP = _("Enter the values per key.")
 MSG_ROWS = _("Enter a list of rows.")
 MSG_ROWS_TOO_MANY = _("At most %(n)s rows.")
 MSG_CONTROL = _("Control characters are not allowed.")
+MSG_BOOLEAN = _("Enter yes or no.")
 
 
 def _problem(name: str, code: str, message: str | Promise, **params: Any) -> Problem:
@@ -237,6 +239,24 @@ def _parse_choice(f: Field, value: Any, name: str) -> tuple[Any, list[Problem]]:
     if isinstance(value, str) and value.strip() in allowed:
         return value.strip(), []
     return None, [_problem(name, "invalid_choice", MSG_CHOICE)]
+
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "否"})
+
+
+def _parse_boolean(f: Field, value: Any, name: str) -> tuple[Any, list[Problem]]:
+    if isinstance(value, bool):
+        return value, []
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value), []
+    if isinstance(value, str):
+        word = value.strip().casefold()
+        if word in TRUE_WORDS:
+            return True, []
+        if word in FALSE_WORDS:
+            return False, []
+    return None, [_problem(name, "not_a_boolean", MSG_BOOLEAN)]
 
 
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -348,20 +368,36 @@ def _parse_rows(f: Field, value: Any, name: str) -> tuple[Any, list[Problem]]:
     return (None, problems) if problems else (rows, [])
 
 
-def rows_from_text(f: Field, text: str) -> list[dict[str, str]]:
+def rows_from_text(f: Field, text: str) -> list[dict[str, Any]]:
     """One row per line, columns separated by ';' (or a tab), in the order of `f.columns` — what the
-    web form offers for tables (the API sends JSON lists instead)."""
+    web form offers for tables (the API sends JSON lists instead). A list column takes its items
+    separated by '|'."""
     rows = []
     for line in text.splitlines():
         if not line.strip():
             continue
         cells = [cell.strip() for cell in re.split(r"[;\t]", line)]
-        rows.append({column.name: cell for column, cell in zip(f.columns, cells, strict=False) if cell})
+        row: dict[str, Any] = {}
+        for column, cell in zip(f.columns, cells, strict=False):
+            if not cell:
+                continue
+            row[column.name] = [item.strip() for item in cell.split("|")] if column.kind == Kind.TEXT_LIST else cell
+        rows.append(row)
     return rows
 
 
+def _cell_text(column: Field, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return " | ".join(str(item) for item in value)
+    return str(value)
+
+
 def rows_to_text(f: Field, rows: list[Mapping[str, Any]]) -> str:
-    return "\n".join("; ".join(str(row.get(c.name, "")) for c in f.columns).rstrip("; ") for row in rows)
+    return "\n".join("; ".join(_cell_text(c, row.get(c.name)) for c in f.columns).rstrip("; ") for row in rows)
 
 
 _PARSERS: dict[Kind, Callable[[Field, Any, str], tuple[Any, list[Problem]]]] = {
@@ -377,6 +413,7 @@ _PARSERS: dict[Kind, Callable[[Field, Any, str], tuple[Any, list[Problem]]]] = {
     Kind.PERCENT_MAP: _parse_map,
     Kind.SHARES: _parse_shares,
     Kind.ROWS: _parse_rows,
+    Kind.BOOLEAN: _parse_boolean,
 }
 
 

@@ -33,6 +33,7 @@ class EvidenceType(models.TextChoices):
     RESIDUAL_CAPACITY_REPORT = "residual_capacity_report", _("Residual-capacity test report")
     DECLARATION_OF_CONFORMITY = "declaration_of_conformity", _("EU declaration of conformity")
     TEST_REPORT = "test_report", _("Test report")
+    TECHNICAL_DOCUMENTATION = "technical_documentation", _("Technical documentation (passport data sheet)")
     OTHER = "other", _("Other document")
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from .doctypes import DocType
 from .forms import SHARE_PART_LABELS
 from .inspection import FLAG_LABELS
@@ -14,6 +16,8 @@ def _choice_label(f: Field, value: str) -> str:
 
 
 def _display(f: Field, value: Any) -> str:
+    if isinstance(value, bool) or f.kind == Kind.BOOLEAN:
+        return _("Yes") if value else _("No")
     if f.kind == Kind.CHOICE:
         return _choice_label(f, value)
     if f.kind == Kind.TEXT_LIST:
@@ -28,7 +32,8 @@ def _display(f: Field, value: Any) -> str:
             f"{labels.get(k, k)}: " + ", ".join(f"{SHARE_PART_LABELS[p]} {v}" for p, v in parts.items())
             for k, parts in value.items())
     if f.kind == Kind.ROWS:
-        return "; ".join(" / ".join(str(row.get(c.name, "")) for c in f.columns if row.get(c.name))
+        return "; ".join(" / ".join(_display(c, row[c.name]) for c in f.columns if c.name in row
+                                    and row[c.name] not in ("", None, []))
                          for row in value)
     return str(value)  # the label names the unit
 

@@ -33,6 +33,8 @@ class ExportsConfig(AppConfig):
         from apps.core import dashboard
         from apps.core import navigation as nav
 
+        from . import checklist
+
         nav.register(nav.NavItem("passports", _("Passports"), "exports:passports", "view", order=700))
         nav.register(nav.NavItem("reporting", _("Platform reporting"), "exports:reporting", "view", order=710))
         dashboard.register(dashboard_panel)
@@ -44,3 +46,5 @@ class ExportsConfig(AppConfig):
             "reporting.event_recorded": _("Reporting event recorded"),
             "reporting.submitted": _("Platform submission recorded"),
         })
+        # Our requirements in the checklist library (checklists sits below us and never imports us).
+        checklist.register()

@@ -21,6 +21,7 @@ from django_tenants.utils import schema_context
 from apps.accounts.access import Access
 from apps.accounts.roles import Role
 from apps.activity.services import Actor
+from apps.evidence.doctypes import doctype
 from apps.evidence.models import Evidence, EvidenceRevision, Review
 from apps.traceability.models import (
     BatteryModel,
@@ -58,38 +59,53 @@ REPURPOSED_SERIAL = "ESS2611200201"
 
 EXAMPLE = "https://sinoev.example"
 
-DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
+def _canonical(doc_type: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Key fields as the vault stores them: validated by its type registry (the source of truth for the
+    names; a demo document that does not pass fails at import, not silently in a passport)."""
+    return doctype(doc_type).validate(raw)
+
+
+# Illustrative values for the demo model SE-EVP75-NCM; the stages sum to the total (68.4 kg CO2e/kWh).
+_RAW_DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
     kf.CARBON_FOOTPRINT_STUDY: ("Carbon-footprint study SE-EVP75 (Suzhou plant, 2026)", {
-        "cf_kg_co2e_per_kwh": 68.4, "cf_share_raw_material_pct": 71.5, "cf_share_main_production_pct": 22.1,
-        "cf_share_distribution_pct": 2.9, "cf_share_recycling_pct": 3.5,
+        "manufacturer": "SinoEV Battery Export Co., Ltd.", "battery_model": MODEL_CODE,
+        "plant_location": "Suzhou plant",
+        "cf_kg_co2e_per_kwh": "68.4",
+        "cf_per_stage": {"raw_material_acquisition_preprocessing": "48.906", "main_product_production": "15.1164",
+                         "distribution": "1.9836", "end_of_life_recycling": "2.394"},
+        "declaration_of_conformity_id": "SE-EVP75-DoC-2026", "year": 2026,
         # The performance-class delegated act is not adopted yet [REFERENCE §1.2]: illustrative value.
-        "cf_performance_class": "C", "study_url": f"{EXAMPLE}/cf/SE-EVP75-2026.pdf",
-        "cf_absolute_kg_co2e": 5130, "plant_street": "88 Xinghu Street, Suzhou Industrial Park",
+        "performance_class": "C", "study_url": f"{EXAMPLE}/cf/SE-EVP75-2026.pdf",
+        "cf_absolute_kg_co2e": "5130", "plant_street": "88 Xinghu Street, Suzhou Industrial Park",
         "plant_postal_code": "215123", "plant_country": "CN"}),
     kf.RECYCLED_CONTENT_DECLARATION: ("Recycled-content declaration SE-EVP75 2026", {
-        "recycled_cobalt_pre_consumer_pct": 4.0, "recycled_cobalt_post_consumer_pct": 12.5,
-        "recycled_nickel_pre_consumer_pct": 2.0, "recycled_nickel_post_consumer_pct": 5.5,
-        "recycled_lithium_pre_consumer_pct": 1.5, "recycled_lithium_post_consumer_pct": 4.0,
-        "recycled_lead_pre_consumer_pct": 0, "recycled_lead_post_consumer_pct": 0,
-        "renewable_content_pct": 0.8}),
+        "battery_model": MODEL_CODE, "year": 2026, "plant": "Suzhou plant", "custody_model": "mass_balance",
+        "shares": {"Co": {"pre_consumer_pct": "4.0", "post_consumer_pct": "12.5"},
+                   "Ni": {"pre_consumer_pct": "2.0", "post_consumer_pct": "5.5"},
+                   "Li": {"pre_consumer_pct": "1.5", "post_consumer_pct": "4.0"},
+                   "Pb": {"pre_consumer_pct": "0", "post_consumer_pct": "0"}},
+        "renewable_content_pct": "0.8"}),
     kf.DUE_DILIGENCE_REPORT: ("Supply-chain due-diligence report 2025", {
+        "company": "SinoEV Battery Export Co., Ltd.", "reporting_year": 2025,
         "report_url": f"{EXAMPLE}/due-diligence/2025.pdf",
         "third_party_assurance_url": f"{EXAMPLE}/due-diligence/2025-assurance.pdf"}),
     kf.DECLARATION_OF_CONFORMITY: ("EU declaration of conformity SE-EVP75", {
+        "declaration_number": "SE-EVP75-DoC-2026", "battery_model": MODEL_CODE,
         "doc_url": f"{EXAMPLE}/doc/SE-EVP75-DoC.pdf", "manufacturer_name": "SinoEV Battery Export Co., Ltd.",
         "manufacturer_identifier": "91320500MA1XK7Q2B8", "manufacturer_street": "88 Xinghu Street",
         "manufacturer_postal_code": "215123", "manufacturer_country": "CN", "manufacturer_web": EXAMPLE}),
     kf.TEST_REPORT: ("Performance and durability test report SE-EVP75 (Annex IV)", {
+        "laboratory": "SinoEV test centre", "standard": "Regulation (EU) 2023/1542 Annex IV",
         "report_url": f"{EXAMPLE}/tests/SE-EVP75-annex-iv.pdf",
         "original_power_capability": [{"at_soc_pct": 80, "power_w": 210000}, {"at_soc_pct": 20, "power_w": 150000}],
-        "rated_max_power_w": 230000, "power_capability_ratio": 2.8, "expected_cycles": 3000,
-        "expected_lifetime_years": 10, "initial_self_discharge_pct": 2.0, "initial_rte_pct": 95.0,
-        "rte_50pct_cycle_life_pct": 92.0,
-        "initial_internal_resistance": [{"component": "cell", "ohm": 0.0009}, {"component": "pack", "ohm": 0.11}],
-        "c_rate": 1.0, "c_rate_life_cycle_test": 0.5, "capacity_threshold_exhaustion_pct": 70,
+        "rated_max_power_w": 230000, "power_capability_ratio": "2.8", "expected_cycles": 3000,
+        "expected_lifetime_years": 10, "initial_self_discharge_pct": "2.0", "initial_rte_pct": "95.0",
+        "rte_50pct_cycle_life_pct": "92.0",
+        "initial_internal_resistance": [{"component": "cell", "ohm": "0.0009"}, {"component": "pack", "ohm": "0.11"}],
+        "c_rate": "1.0", "c_rate_life_cycle_test": "0.5", "capacity_threshold_exhaustion_pct": 70,
         "lifetime_reference_test_url": f"{EXAMPLE}/tests/SE-EVP75-cycle-life.pdf",
         "min_voltage_v": 280, "max_voltage_v": 403, "idle_temp_min_c": -30, "idle_temp_max_c": 55,
-        "rte_fade_pct": 4.0, "power_fade_pct": 12.0}),
+        "rte_fade_pct": "4.0", "power_fade_pct": "12.0"}),
     kf.TECHNICAL_DOCUMENTATION: ("Technical documentation SE-EVP75 (passport data sheet)", {
         "warranty_period": "--08",
         "extinguishing_agents": ["Water (large quantities)", "ABC dry powder for incipient fires"],
@@ -100,21 +116,21 @@ DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
         "dismantling_documents": [
             {"type": "DismantlingManual", "mime_type": "application/pdf", "url": f"{EXAMPLE}/docs/dismantling.pdf"},
             {"type": "RemovalManual", "mime_type": "application/pdf", "url": f"{EXAMPLE}/docs/removal.pdf"}],
-        "spare_part_sources": [{
-            "name": "SinoEV After-Sales Service", "street": "88 Xinghu Street", "postal_code": "215123",
-            "country": "CN", "email": "parts@sinoev.example", "web": f"{EXAMPLE}/parts",
-            "components": [{"name": "Battery module 12S", "number": "SE-M12-75"},
-                           {"name": "Battery management unit", "number": "SE-BMU-3"}]}],
+        "spare_part_sources": [
+            {"name": "SinoEV After-Sales Service", "street": "88 Xinghu Street", "postal_code": "215123",
+             "country": "CN", "email": "parts@sinoev.example", "web": f"{EXAMPLE}/parts",
+             "part_name": part, "part_number": number}
+            for part, number in (("Battery module 12S", "SE-M12-75"), ("Battery management unit", "SE-BMU-3"))],
         "battery_materials": [
-            {"name": "Cobalt", "cas": "7440-48-4", "mass_kg": 9.6, "component": "Cathode", "critical": True},
-            {"name": "Lithium", "cas": "7439-93-2", "mass_kg": 6.9, "component": "Cathode", "critical": True},
-            {"name": "Nickel", "cas": "7440-02-0", "mass_kg": 38.2, "component": "Cathode", "critical": True},
-            {"name": "Natural graphite", "cas": "7782-42-5", "mass_kg": 52.0, "component": "Anode", "critical": True},
-            {"name": "Lithium hexafluorophosphate", "cas": "21324-40-3", "mass_kg": 2.1, "component": "Electrolyte",
+            {"name": "Cobalt", "cas": "7440-48-4", "mass_kg": "9.6", "component": "Cathode", "critical": True},
+            {"name": "Lithium", "cas": "7439-93-2", "mass_kg": "6.9", "component": "Cathode", "critical": True},
+            {"name": "Nickel", "cas": "7440-02-0", "mass_kg": "38.2", "component": "Cathode", "critical": True},
+            {"name": "Natural graphite", "cas": "7782-42-5", "mass_kg": "52.0", "component": "Anode", "critical": True},
+            {"name": "Lithium hexafluorophosphate", "cas": "21324-40-3", "mass_kg": "2.1", "component": "Electrolyte",
              "critical": False}],
         "hazardous_substances": [
             {"class": "AcuteToxicity", "name": "Lithium hexafluorophosphate", "cas": "21324-40-3",
-             "concentration_pct": 0.46, "impacts": ["Toxic if swallowed", "Releases HF in contact with water"],
+             "concentration_pct": "0.46", "impacts": ["Toxic if swallowed", "Releases HF in contact with water"],
              "component": "Electrolyte"}],
         "labels": [
             {"subject": "SeparateCollection", "symbol_url": f"{EXAMPLE}/labels/separate-collection.svg",
@@ -126,29 +142,35 @@ DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
         "operator_street": "Stationsplein 45", "operator_postal_code": "3013 AK", "operator_country": "NL",
         "operator_web": f"{EXAMPLE}/eu"}),
 }
+DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
+    doc_type: (title, _canonical(doc_type, raw)) for doc_type, (title, raw) in _RAW_DOCUMENTS.items()}
 
 
-def _bms(measured_at: str, *, cycles: int, soce: float, fade: float, remaining_kwh: float, remaining_ah: float,
-         events: list[str]) -> dict[str, Any]:
-    return {"measured_at": measured_at, "energy_throughput_kwh": round(cycles * 73.5, 1),
-            "capacity_throughput_ah": round(cycles * 202.0, 1), "full_cycles": cycles, "soce_pct": soce,
-            "capacity_fade_pct": fade, "remaining_energy_kwh": remaining_kwh, "remaining_capacity_ah": remaining_ah,
-            "negative_events": events, "time_extreme_high_temp_min": 0 if cycles < 10 else 340,
-            "time_extreme_low_temp_min": 0 if cycles < 10 else 1210, "time_extreme_high_temp_charging_min": 0,
-            "time_extreme_low_temp_charging_min": 0 if cycles < 10 else 95, "remaining_power_w": 205000,
-            "remaining_power_at_soc_pct": 80, "self_discharge_evolution_pct": 0.0 if cycles < 10 else 0.6,
-            "current_self_discharge_pct": 2.0 if cycles < 10 else 2.6,
-            "internal_resistance_increase": [{"component": "pack", "pct": 0.0 if cycles < 10 else 18.0}],
-            "remaining_rte_pct": 95.0 if cycles < 10 else 91.5, "soc_pct": 30 if cycles < 10 else 50}
+def _bms(unit_code: str, measured_at: str, *, cycles: int, soce: float, fade: float, remaining_kwh: float,
+         remaining_ah: float, events: list[str]) -> dict[str, Any]:
+    return _canonical(kf.RESIDUAL_CAPACITY_REPORT, {
+        "unit_code": unit_code, "tested_on": measured_at[:10], "measured_at": measured_at,
+        "energy_throughput_kwh": round(cycles * 73.5, 1),
+        "capacity_throughput_ah": round(cycles * 202.0, 1), "full_cycles": cycles, "soce_pct": soce,
+        "capacity_fade_pct": fade, "remaining_energy_kwh": remaining_kwh, "remaining_capacity_ah": remaining_ah,
+        "negative_events": events, "no_negative_events": not events,
+        "time_extreme_high_temp_min": 0 if cycles < 10 else 340,
+        "time_extreme_low_temp_min": 0 if cycles < 10 else 1210, "time_extreme_high_temp_charging_min": 0,
+        "time_extreme_low_temp_charging_min": 0 if cycles < 10 else 95, "remaining_power_w": 205000,
+        "remaining_power_at_soc_pct": 80, "self_discharge_evolution_pct": 0.0 if cycles < 10 else 0.6,
+        "current_self_discharge_pct": 2.0 if cycles < 10 else 2.6,
+        "internal_resistance_increase": [{"component": "pack", "pct": 0.0 if cycles < 10 else 18.0}],
+        "remaining_rte_pct": 95.0 if cycles < 10 else 91.5, "soc_pct": 30 if cycles < 10 else 50})
 
 
 UNIT_DOCUMENTS = {
     UNITS[0][0]: ("End-of-line BMS read-out " + UNITS[0][1],
-                  _bms("2026-03-06T09:30:00+08:00", cycles=2, soce=100, fade=0, remaining_kwh=75.0,
+                  _bms(UNITS[0][0], "2026-03-06T09:30:00+08:00", cycles=2, soce=100, fade=0, remaining_kwh=75.0,
                        remaining_ah=206.0, events=[])),
     REPURPOSED_CODE: ("Residual-capacity test before repurposing (GB/T 34015) " + REPURPOSED_SERIAL,
-                      _bms("2026-11-18T14:00:00+08:00", cycles=1180, soce=81, fade=19, remaining_kwh=60.8,
-                           remaining_ah=166.9, events=["2026-07-02 deep discharge below 2.5 V (cell 41), recovered"])),
+                      _bms(REPURPOSED_CODE, "2026-11-18T14:00:00+08:00", cycles=1180, soce=81, fade=19,
+                           remaining_kwh=60.8, remaining_ah=166.9,
+                           events=["2026-07-02 deep discharge below 2.5 V (cell 41), recovered"])),
 }
 
 

@@ -1,8 +1,8 @@
 """Passport readiness (pure): for a battery model or unit, each Annex XIII attribute of the
 Battery Pass export is present, evidenced and accepted — or what is missing.
 
-`passport_readiness(facts)` is the function the checklist protocol `passport-readiness` calls once
-the checklist engine is merged (the YAML file that plugs it in comes then; see docs/exports.md).
+`passport_readiness(facts)` is what the checklist protocol `passport-readiness` calls (the check
+`passport_ready` in `checklist.py`; see docs/exports.md).
 """
 from dataclasses import dataclass
 

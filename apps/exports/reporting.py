@@ -81,7 +81,7 @@ class RequirementFailure:
 def reporting_requirement_failed(events: Iterable[EventFacts], today: date) -> list[RequirementFailure]:
     """The checklist requirement "every event reported to the traceability platform in time" fails
     once per event that is past its deadline without a submission reference. An empty list = met.
-    (Plugged into the checklist engine after merge; see docs/exports.md.)"""
+    (The check `platform_reported_in_time` of the protocol `cn-platform-reporting`, `checklist.py`.)"""
     return [RequirementFailure(event.id, "reporting_overdue", str(MSG_OVERDUE) % {
         "event": event.kind_label, "date": event.occurred_on.isoformat(), "reference": event.reference or "—",
         "deadline": event.deadline.isoformat()}) for event in events if state_of(event, today) == State.OVERDUE]

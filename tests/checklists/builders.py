@@ -1,10 +1,12 @@
 """Frozen facts for the engine tests (no database): small builders with sensible defaults."""
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import count
+from uuid import UUID
 
 from apps.checklists.facts import CustodyFacts, Doc, Lot, LotFacts, ModelFacts, ModelYearFacts, ShipmentFacts, Unit
+from apps.custody.facts import DiscrepancyFact, LotFact
 
 _ids = count(1)
 VALID_CODE = "X12MCPM27KLPCLX2M2382320"  # REFERENCE §2.1 example (Catena-X)
@@ -65,7 +67,7 @@ def complete_export_docs(**overrides) -> list[Doc]:
         "manifest": doc("transport_manifest", net_mass_kg=20000, gross_mass_kg=21500, unit_count=0),
         "customs": doc("customs_declaration", hs_code="854914"),
         "movement": doc("waste_movement_document", waste_code="160605"),
-        "receipt": doc("receipt", net_mass_kg=19950),
+        "receipt": doc("receipt", received_on="2026-05-09", received_net_mass_kg=19950),
         "assay": doc("assay_report", lot_code="BM-1", lot_mass_kg=7000, elements={"Co": 8, "Ni": 20, "Li": 4}),
         "certificate": doc("recycling_certificate", shipment_reference="SHP-2026-001", treated_mass_kg=19950,
                            recovered_kg={"Co": 500, "Ni": 1300, "Li": 250}),
@@ -98,7 +100,40 @@ def lot_facts(the_lot: Lot | None = None, docs=(), claims=()) -> LotFacts:
 
 
 def custody(**fields) -> CustodyFacts:
-    return CustodyFacts(**fields)
+    """Custody facts of `shipment()` as the sender sees them: dispatched to EcoCycle on 4 May, nothing
+    received yet (override what the case needs)."""
+    base = dict(shipment_id=UUID(int=1), transfer_id=UUID(int=2), role="sender", status="dispatched",
+                sender_id=UUID(int=3), sender_name="SinoEV", receiver_id=UUID(int=4),
+                receiver_name="EcoCycle Batterierecycling GmbH", receiver_joined=True, dispatched_on=date(2026, 5, 4),
+                declared_net_mass_kg=Decimal(20000), declared_masses=(("ncm", Decimal(20000)),),
+                declared_unit_count=0, unit_codes_sha256="u" * 64, manifest_sha256="m" * 64,
+                declaration_sha256="d" * 64, confirmed_by_counterparty=False, receipt_source=None, received_on=None,
+                received_net_mass_kg=None, received_unit_count=None, receipt_document_sha256="", discrepancies=(),
+                processed_on=None, black_mass_kg=None, lots=(), lots_sha256="", certificate_number="",
+                certificate_issued_on=None, certificate_sha256="", ledger_length=1, ledger_head="h" * 64)
+    base.update(fields)
+    return CustodyFacts(**base)
+
+
+def confirmed(received_kg=19900, units=None, on=date(2026, 5, 9), **fields) -> CustodyFacts:
+    """Received and confirmed by EcoCycle on the platform."""
+    base = dict(status="received", confirmed_by_counterparty=True, receipt_source="counterparty", received_on=on,
+                received_net_mass_kg=Decimal(str(received_kg)), received_unit_count=units)
+    return custody(**{**base, **fields})
+
+
+def discrepancy(kind="tolerance", status="open", reason="", declared=20000, received=19800, resolution=""):
+    return DiscrepancyFact(id=UUID(int=9), kind=kind, status=status, reason=reason,
+                           declared_net_mass_kg=Decimal(declared),
+                           received_net_mass_kg=Decimal(received) if received is not None else None,
+                           declared_unit_count=0, received_unit_count=None,
+                           opened_at=datetime(2026, 5, 9, 10, 0, tzinfo=UTC), resolution=resolution,
+                           resolved_at=datetime(2026, 5, 12, 9, 0, tzinfo=UTC) if status == "resolved" else None)
+
+
+def processing_lot(code_: str, kind: str, mass_kg, **elements) -> LotFact:
+    return LotFact(code=code_, kind=kind, mass_kg=Decimal(str(mass_kg)),
+                   elements=tuple(sorted((el, Decimal(str(pct))) for el, pct in elements.items())))
 
 
 def with_docs(facts, docs):

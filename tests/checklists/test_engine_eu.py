@@ -172,9 +172,9 @@ def art7():
 
 
 def cf_study(**overrides):
-    fields = {"manufacturer": "SinoEV Battery Export Co., Ltd.", "model": "EV-75", "plant_location": "Suzhou plant 2",
-              "cf_kg_co2e_per_kwh": 68.5,
-              "stages": {"raw_material_acquisition_preprocessing": 50, "main_product_production": 15,
+    fields = {"manufacturer": "SinoEV Battery Export Co., Ltd.", "battery_model": "EV-75",
+              "plant_location": "Suzhou plant 2", "cf_kg_co2e_per_kwh": 68.5,
+              "cf_per_stage": {"raw_material_acquisition_preprocessing": 50, "main_product_production": 15,
                          "distribution": 1.5, "end_of_life_recycling": 2},
               "declaration_of_conformity_id": "DoC-EV75-2026", "study_url": "https://sinoev.example/cf/ev75",
               "performance_class": "B"}
@@ -225,7 +225,7 @@ def test_complete_declaration_is_met(art7):
 def test_missing_fields_are_named_by_letter(art7):
     configured = with_param(art7, "act_date", date(2024, 1, 1))
     study = cf_study(declaration_of_conformity_id=None, study_url=None,
-                     stages={"raw_material_acquisition_preprocessing": 50})
+                     cf_per_stage={"raw_material_acquisition_preprocessing": 50})
     result = run7(configured, with_docs(model(), [study]), date(2026, 6, 1))["declaration"]
     assert result.status == "missing"
     text = en(result)

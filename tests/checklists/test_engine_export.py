@@ -10,7 +10,18 @@ from apps.checklists.engine import evaluate, overall_status, progress
 from apps.checklists.facts import facts_digest
 from apps.checklists.protocol import registry
 
-from .builders import complete_export_docs, custody, doc, lot, shipment, unit, with_docs
+from .builders import (
+    complete_export_docs,
+    confirmed,
+    custody,
+    discrepancy,
+    doc,
+    lot,
+    processing_lot,
+    shipment,
+    unit,
+    with_docs,
+)
 
 TODAY = date(2026, 6, 1)
 
@@ -45,7 +56,7 @@ def test_complete_shipment_meets_every_requirement(protocol):
 def test_contradictory_quantities_fail_with_the_numbers(protocol):
     """Contract 20 t, manifest 19.2 t, receipt 18 t (the issue's example), tolerance 2 %."""
     docs = complete_export_docs(manifest=doc("transport_manifest", net_mass_kg="19200", unit_count=0),
-                                receipt=doc("receipt", net_mass_kg=18000), certificate=None)
+                                receipt=doc("receipt", received_net_mass_kg=18000), certificate=None)
     results = run(protocol, with_docs(shipment(status="received"), docs))
     quantities = results["quantities"]
     assert quantities.status == "failed"
@@ -87,11 +98,12 @@ def test_contract_validity_window_must_cover_the_dispatch_date(protocol, effecti
         assert f"is valid {effective} – {expiry}, which does not cover the dispatch date (2026-05-04)" in en(result)
 
 
-def test_validity_window_from_key_fields_when_the_revision_has_no_dates(protocol):
+def test_validity_window_is_the_revisions_never_a_key_field(protocol):
+    """The vault keeps validity in the revision's dates; a key field of that name is not read."""
     contract = doc("contract", valid_from="2026-06-01", valid_to="2026-12-31", quantity_kg=20000,
                    counterparty="EcoCycle Batterierecycling GmbH")
     result = run(protocol, with_docs(shipment(), complete_export_docs(contract=contract)))["contract"]
-    assert result.status == "failed" and "2026-06-01 – 2026-12-31" in en(result)
+    assert result.status == "met"
 
 
 def test_missing_contract_is_missing_before_dispatch_and_failed_after(protocol):
@@ -239,20 +251,42 @@ def test_waste_movement_document_only_when_the_shipment_is_waste(protocol):
 
 
 def test_receipt_confirmed_on_the_platform(protocol):
-    confirmed = custody(receipt_confirmed_on=date(2026, 5, 9), received_net_mass_kg=Decimal("19900"))
-    result = run(protocol, with_docs(shipment(custody=confirmed), complete_export_docs(receipt=None)))["receipt"]
+    result = run(protocol, with_docs(shipment(custody=confirmed(19900)), complete_export_docs(receipt=None)))["receipt"]
     assert result.status == "met" and result.qualifier == ""
     assert "Receipt confirmed on the platform by EcoCycle Batterierecycling GmbH on 2026-05-09" in en(result)
+    assert "Received 19.9 t vs manifest 20 t: within 2 %." in en(result)
+
+
+def test_receipt_confirmed_beyond_the_tolerance_fails(protocol):
+    result = run(protocol, with_docs(shipment(custody=confirmed(19000)), complete_export_docs(receipt=None)))["receipt"]
+    assert result.status == "failed" and "Received 19 t vs manifest 20 t: 5 % apart, tolerance 2 %." in en(result)
+
+
+def test_open_discrepancy_keeps_the_receipt_open_until_settled(protocol):
+    open_one = confirmed(19810, discrepancies=(discrepancy(received=19810),))
+    result = run(protocol, with_docs(shipment(custody=open_one), complete_export_docs(receipt=None)))["receipt"]
+    assert result.status == "missing"
+    assert "A discrepancy is open since 2026-05-09 (declared 20 t, received 19.81 t)" in en(result)
+    settled = confirmed(19810, discrepancies=(discrepancy(received=19810, status="resolved",
+                                                          resolution="moisture loss, agreed"),))
+    result = run(protocol, with_docs(shipment(custody=settled), complete_export_docs(receipt=None)))["receipt"]
+    assert result.status == "met" and "was resolved: moisture loss, agreed" in en(result)
 
 
 def test_paper_receipt_is_met_but_marked_unconfirmed(protocol):
     result = run(protocol, with_docs(shipment(), complete_export_docs()))["receipt"]
     assert result.status == "met" and result.qualifier == "unconfirmed"
     assert "not confirmed by the counterparty on the platform" in en(result)
+    paper = custody(status="dispatched", receipt_source="paper", received_on=date(2026, 5, 10),
+                    received_net_mass_kg=Decimal(19950))
+    result = run(protocol, with_docs(shipment(custody=paper), complete_export_docs(receipt=None)))["receipt"]
+    assert result.status == "met" and result.qualifier == "unconfirmed"
+    assert "Only a paper receipt of 2026-05-10 is recorded in the custody ledger" in en(result)
 
 
 def test_disputed_receipt_fails(protocol):
-    disputed = custody(disputed=True, dispute_reason="two pallets missing")
+    disputed = custody(status="disputed", discrepancies=(discrepancy(kind="dispute", reason="two pallets missing",
+                                                                     received=None),))
     result = run(protocol, with_docs(shipment(custody=disputed), complete_export_docs()))["receipt"]
     assert result.status == "failed" and "disputed the receipt: two pallets missing" in en(result)
 
@@ -263,13 +297,17 @@ def test_receipt_not_due_before_dispatch_and_missing_after(protocol):
     sent = run(protocol, with_docs(shipment(), complete_export_docs(receipt=None)))["receipt"]
     assert sent.status == "missing" and "has not confirmed receipt" in en(sent)
     assert sent.upload_types == ("receipt",)  # offered on the board, although custody may also satisfy it
+    on_platform = run(protocol, with_docs(shipment(status="draft", custody=custody()),
+                                          complete_export_docs(receipt=None)))["receipt"]
+    assert on_platform.status == "missing"
+    assert "Dispatched on the platform on 2026-05-04; EcoCycle Batterierecycling GmbH has not confirmed" \
+        in en(on_platform)
 
 
 def test_receipt_unit_count_must_match(protocol):
     units = tuple(unit(i) for i in range(1, 4))
-    confirmed = custody(receipt_confirmed_on=date(2026, 5, 9), received_net_mass_kg=Decimal(20000),
-                        received_unit_count=2)
-    result = run(protocol, with_docs(shipment(units=units, custody=confirmed), complete_export_docs()))["receipt"]
+    result = run(protocol, with_docs(shipment(units=units, custody=confirmed(20000, units=2)),
+                                     complete_export_docs()))["receipt"]
     assert result.status == "failed" and "2 units received, 3 shipped." in en(result)
 
 
@@ -317,7 +355,8 @@ def test_recovered_output_cannot_exceed_what_went_in(protocol):
     result = run(protocol, with_docs(shipment(status="received"),
                                      complete_export_docs(certificate=certificate)))["recovered_output"]
     assert result.status == "failed"
-    assert "Co: 700 kg recovered exceeds the 560 kg contained in the input (tolerance 2 %)." in en(result)
+    assert "Co: 700 kg recovered (certificates of recycling) exceeds the 560 kg contained in the input (assay " \
+           "reports, tolerance 2 %)." in en(result)
 
 
 def test_recovered_output_from_refined_lots_in_the_register(protocol):
@@ -327,7 +366,41 @@ def test_recovered_output_from_refined_lots_in_the_register(protocol):
     facts = with_docs(shipment(status="received", lots=(black_mass, sulfate)),
                       complete_export_docs(assay=None, certificate=None))
     result = run(protocol, facts)["recovered_output"]
-    assert result.status == "failed" and "Co: 105 kg recovered exceeds the 100 kg" in en(result)
+    assert result.status == "failed"
+    assert "Co: 105 kg recovered (lots refined from them) exceeds the 100 kg contained in the input (lots made " \
+           "from the shipment" in en(result)
+
+
+def test_certificate_issued_in_the_custody_ledger_meets_the_requirement(protocol):
+    certified = confirmed(19950, status="certified", processed_on=date(2026, 5, 20), certificate_number="ECO-CR-17",
+                          certificate_issued_on=date(2026, 5, 21), certificate_sha256="ab" * 32)
+    result = run(protocol, with_docs(shipment(status="received", custody=certified),
+                                     complete_export_docs(certificate=None)))["recycling_certificate"]
+    assert result.status == "met"
+    assert "Certificate of recycling ECO-CR-17 issued on the platform by EcoCycle Batterierecycling GmbH on " \
+           "2026-05-21" in en(result)
+    processed = confirmed(19950, status="processed", processed_on=date(2026, 5, 20))
+    result = run(protocol, with_docs(shipment(status="received", custody=processed),
+                                     complete_export_docs(certificate=None)))["recycling_certificate"]
+    assert result.status == "missing" and "has not issued a certificate of recycling yet" in en(result)
+    assert result.upload_types == ("recycling_certificate",)
+
+
+def test_processing_lots_in_the_ledger_feed_the_element_balance(protocol):
+    lots = (processing_lot("BM-1", "black_mass", 7000, Co=8, Ni=20),
+            processing_lot("CS-1", "cobalt_sulfate", 2000, Co=21),
+            processing_lot("NS-1", "nickel_sulfate", 6000, Ni=22))
+    processed = confirmed(19950, status="processed", processed_on=date(2026, 5, 20), lots=lots)
+    result = run(protocol, with_docs(shipment(status="received", custody=processed),
+                                     complete_export_docs(assay=None, certificate=None)))["recovered_output"]
+    # Co: 420 kg recovered of 560 kg in; Ni: 1320 kg recovered of 1400 kg in.
+    assert result.status == "met"
+    assert "Co: 420 kg recovered (recovered lots in the processing record) of 560 kg contained in the input " \
+           "(black-mass lots in the processing record)." in en(result)
+    too_much = lots[:2] + (processing_lot("NS-1", "nickel_sulfate", 7000, Ni=22),)
+    result = run(protocol, with_docs(shipment(status="received", custody=replace(processed, lots=too_much)),
+                                     complete_export_docs(assay=None, certificate=None)))["recovered_output"]
+    assert result.status == "failed" and "Ni: 1.54 t recovered" in en(result) and "exceeds the 1.4 t" in en(result)
 
 
 def test_inbound_shipments_are_out_of_scope(protocol):

@@ -22,10 +22,11 @@ def protocol():
 def record(**overrides):
     fields = {
         "boundary": "EcoCycle Magdeburg site", "period_start": "2026-01-01", "period_end": "2026-03-31",
-        "inputs": [{"reference": "SHP-2026-001", "supplier": "SinoEV", "quantity_kg": 20000,
+        "inputs": [{"reference": "SHP-2026-001", "supplier": "SinoEV", "mass_kg": 20000,
                     "characteristic": "post_consumer", "share_pct": 100, "declaration_ref": "RCD-1"}],
-        "outputs": [{"lot_code": "BM-1", "quantity_kg": 1000, "claimed_share_pct": 100, "customer": "VoltPack"}],
-        "conversion_factor": 0.35, "carry_over_kg": 0, "physical_stock_kg": 12000, "book_stock_kg": 12030,
+        "outputs": [{"reference": "BM-1", "mass_kg": 1000, "claimed_share_pct": 100, "customer": "VoltPack"}],
+        "conversion_factors": {"yield": 0.35}, "carry_over_kg": 0, "physical_stock_kg": 12000,
+        "book_stock_kg": 12030,
         "verified_by": "TÜV Example", "verification_reference": "V-2026-04", "verification_date": "2026-04-20",
     }
     fields.update(overrides)
@@ -60,8 +61,8 @@ def test_missing_record(protocol):
 
 
 def test_negative_balance_fails(protocol):
-    outputs = [{"lot_code": "BM-1", "quantity_kg": 1000, "claimed_share_pct": 100},
-               {"lot_code": "BM-2", "quantity_kg": 9000, "claimed_share_pct": 100}]
+    outputs = [{"reference": "BM-1", "mass_kg": 1000, "claimed_share_pct": 100},
+               {"reference": "BM-2", "mass_kg": 9000, "claimed_share_pct": 100}]
     result = run(protocol, lot_facts(docs=[record(outputs=outputs)]))["balance"]
     assert result.status == "failed"
     assert "negative balance — 10 t claimed against 7 t of credits available" in en(result)
@@ -77,14 +78,14 @@ def test_physical_stock_must_match_the_book(protocol):
     ({"period_start": "2026-03-01", "period_end": "2026-01-31"}, "boundary_period", "ends (2026-01-31) before"),
     ({"period_start": "2026-03-01", "period_end": "2026-05-31"}, "boundary_period",
      "Lot BM-1 was produced on 2026-02-10, outside the balancing period 2026-03-01 – 2026-05-31"),
-    ({"conversion_factor": 1.2}, "conversion_factors", "must be above 0 and at most 1: * = 1.2"),
-    ({"inputs": [{"reference": "SHP-1", "quantity_kg": 0}]}, "inputs",
-     "incomplete input records: #1 (characteristic, declaration_ref, quantity_kg > 0)"),
-    ({"outputs": [{"lot_code": "BM-7", "quantity_kg": 1}]}, "outputs", "has no output record for lot BM-1"),
-    ({"outputs": [{"lot_code": "BM-1", "quantity_kg": 1100, "claimed_share_pct": 100}]}, "outputs",
+    ({"conversion_factors": {"Co": 1.2}}, "conversion_factors", "must be above 0 and at most 1: Co = 1.2"),
+    ({"inputs": [{"reference": "SHP-1", "mass_kg": 0}]}, "inputs",
+     "incomplete input records: #1 (characteristic, declaration_ref, mass_kg > 0)"),
+    ({"outputs": [{"reference": "BM-7", "mass_kg": 1}]}, "outputs", "has no output record for lot BM-1"),
+    ({"outputs": [{"reference": "BM-1", "mass_kg": 1100, "claimed_share_pct": 100}]}, "outputs",
      "records 1.1 t for lot BM-1, the register 1 t"),
-    ({"outputs": [{"lot_code": "BM-1", "quantity_kg": 1000, "claimed_share_pct": 100},
-                  {"lot_code": "BM-1", "quantity_kg": 1000, "claimed_share_pct": 100}]}, "double_counting",
+    ({"outputs": [{"reference": "BM-1", "mass_kg": 1000, "claimed_share_pct": 100},
+                  {"reference": "BM-1", "mass_kg": 1000, "claimed_share_pct": 100}]}, "double_counting",
      "claims these lots more than once: BM-1"),
     ({"verification_date": "2026-03-01"}, "verification", "before its balancing period ended (2026-03-31)"),
     ({"period_start": "first of January"}, "boundary_period", "“period_start” should be a date"),
@@ -111,8 +112,8 @@ def test_a_lot_claimed_in_two_records_is_double_counted(protocol):
 
 
 def test_lot_mass_tolerance_boundary(protocol):
-    at_limit = [{"lot_code": "BM-1", "quantity_kg": 1005, "claimed_share_pct": 100}]  # 0.5 %
-    over = [{"lot_code": "BM-1", "quantity_kg": "1005.1", "claimed_share_pct": 100}]
+    at_limit = [{"reference": "BM-1", "mass_kg": 1005, "claimed_share_pct": 100}]  # 0.5 %
+    over = [{"reference": "BM-1", "mass_kg": "1005.1", "claimed_share_pct": 100}]
     assert run(protocol, lot_facts(docs=[record(outputs=at_limit)]))["outputs"].status == "met"
     assert run(protocol, lot_facts(docs=[record(outputs=over)]))["outputs"].status == "failed"
     assert lot().mass_kg == Decimal(1000)

@@ -78,7 +78,7 @@ def test_a_change_adds_an_evaluation_and_keeps_the_old_one(in_tenant, alpha, sel
         shipment = ShipmentFactory()
         export_ready(shipment)
         (before,) = evaluate(shipment)
-        document("receipt", shipments=[shipment], net_mass_kg=19900)
+        document("receipt", shipments=[shipment], received_on="2026-05-09", received_net_mass_kg=19900)
         (after,) = evaluate(shipment)
         assert after.inputs_digest != before.inputs_digest
         assert statuses(before)["receipt"] == "missing" and statuses(after)["receipt"] == "met"
@@ -243,12 +243,13 @@ def test_bad_input_is_a_failed_requirement_never_a_crash(in_tenant, alpha, selec
         add_units(shipment, [BatteryUnitFactory(code=" "), BatteryUnitFactory(code="not a code")])
         export_ready(shipment)
         document("assay_report", shipments=[shipment], lot_code="BM-1", lot_mass_kg="lots", elements=[1, 2, 3])
-        document("receipt", shipments=[shipment], net_mass_kg={"t": 18})
-        document("contract", shipments=[shipment], valid_from="soon", quantity_kg=20000)
+        document("receipt", shipments=[shipment], received_net_mass_kg={"t": 18})
+        document("contract", shipments=[shipment], quantity_kg="twenty tonnes")
         written = evaluate(shipment)
         by_protocol = {e.protocol_id: statuses(e) for e in written}
     assert by_protocol["cn-export-2026"]["assay"] == "failed"
     assert by_protocol["cn-export-2026"]["receipt"] == "failed"
+    assert by_protocol["cn-export-2026"]["quantities"] == "failed"
     assert by_protocol["gbt34014-codes"]["units_coded"] == "failed"
     assert by_protocol["gbt34014-codes"]["codes_valid"] == "failed"
 

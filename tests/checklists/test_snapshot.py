@@ -109,9 +109,9 @@ def test_the_number_of_queries_does_not_grow_with_the_units(in_tenant, alpha):
 def test_lot_facts_find_every_record_claiming_the_lot(in_tenant, alpha):
     with in_tenant(alpha):
         lot = MaterialLotFactory(code="BM-77")
-        document("mass_balance_record", lots=[lot], outputs=[{"lot_code": "BM-77", "quantity_kg": 1000}])
-        document("mass_balance_record", reference="MB-OTHER", outputs=[{"lot_code": "BM-77"}, {"lot_code": "X"}])
-        document("mass_balance_record", reference="MB-REJECTED", status="rejected", outputs=[{"lot_code": "BM-77"}])
+        document("mass_balance_record", lots=[lot], outputs=[{"reference": "BM-77", "mass_kg": 1000}])
+        document("mass_balance_record", reference="MB-OTHER", outputs=[{"reference": "BM-77"}, {"reference": "X"}])
+        document("mass_balance_record", reference="MB-REJECTED", status="rejected", outputs=[{"reference": "BM-77"}])
         facts = lot_facts(lot.pk)
     assert len(facts.docs) == 1 and len(facts.claims) == 2
     assert "MB-OTHER" in {c.reference for c in facts.claims}

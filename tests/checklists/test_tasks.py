@@ -41,7 +41,7 @@ def test_a_change_is_evaluated_by_the_worker(committed, celery_worker_process, w
     assert results["receipt"].status == "missing"
 
     with schema_context("alpha"):
-        document("receipt", shipments=[shipment], net_mass_kg=19900)
+        document("receipt", shipments=[shipment], received_on="2026-05-09", received_net_mass_kg=19900)
     evaluation, results = wait_for(lambda: (r := latest("alpha", shipment.pk)) and r[1]["receipt"].status == "met"
                                    and r)
     assert results["receipt"].qualifier == "unconfirmed"

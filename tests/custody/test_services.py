@@ -433,7 +433,9 @@ def test_paper_receipt_is_evidence_of_the_sender_unconfirmed_by_the_counterparty
     with in_tenant(alpha):
         revision = EvidenceRevision.objects.select_related("evidence").get(pk=paper.revision_id)
         assert revision.evidence.doc_type == EvidenceType.RECEIPT
-        assert revision.key_fields["confirmed_by_counterparty"] is False
+        # The vault's key fields of a receipt; "unconfirmed" is the custody fact below, not a key field.
+        assert revision.key_fields == {"received_on": TODAY.isoformat(), "received_net_mass_kg": "1000",
+                                       "receiver": beta.name_en}
     facts = custody_facts_for_shipments(organisation=alpha, shipment_ids=[dispatched.shipment_id])
     fact = facts[dispatched.shipment_id]
     assert fact.receipt_source == "paper" and fact.confirmed_by_counterparty is False

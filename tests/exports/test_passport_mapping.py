@@ -196,12 +196,17 @@ def test_a_document_lacking_key_fields_is_incomplete():
     assert export.aspects["Labeling"]["declarationOfConformity"] == "https://x.example/doc"
 
 
+SHARES = DOCUMENTS[kf.RECYCLED_CONTENT_DECLARATION][1]["shares"]
+STAGES = DOCUMENTS[kf.CARBON_FOOTPRINT_STUDY][1]["cf_per_stage"]
+
+
 @pytest.mark.parametrize(("doc_type", "field", "value", "code", "path"), [
-    (kf.RECYCLED_CONTENT_DECLARATION, "recycled_cobalt_post_consumer_pct", 120, "percent_out_of_range",
-     "recycledContent"),
-    (kf.RECYCLED_CONTENT_DECLARATION, "recycled_cobalt_pre_consumer_pct", 95, "shares_above_100", "recycledContent"),
-    (kf.CARBON_FOOTPRINT_STUDY, "cf_share_raw_material_pct", 101, "percent_out_of_range",
-     "carbonFootprintPerLifecycleStage"),
+    (kf.RECYCLED_CONTENT_DECLARATION, "shares", {**SHARES, "Co": {"pre_consumer_pct": 0, "post_consumer_pct": 120}},
+     "percent_out_of_range", "recycledContent"),
+    (kf.RECYCLED_CONTENT_DECLARATION, "shares", {**SHARES, "Co": {"pre_consumer_pct": 95, "post_consumer_pct": 12.5}},
+     "shares_above_100", "recycledContent"),
+    (kf.CARBON_FOOTPRINT_STUDY, "cf_per_stage", {**STAGES, "main_product_production": 40},
+     "shares_above_100", "carbonFootprintPerLifecycleStage"),
     (kf.CARBON_FOOTPRINT_STUDY, "cf_kg_co2e_per_kwh", -3, "value_negative", "batteryCarbonFootprint"),
     (kf.CARBON_FOOTPRINT_STUDY, "study_url", "javascript:alert(1)", "value_not_url", "carbonFootprintStudy"),
     (kf.TEST_REPORT, "idle_temp_max_c", 250, "value_out_of_range", f"{TP}.temperatureRangeIdleState"),

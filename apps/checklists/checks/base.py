@@ -122,30 +122,44 @@ class Spec:
     fn: Callable[..., Any]
     scopes: tuple[str, ...]
     params: Mapping[str, ParamSpec]
+    # The evidence key fields the check reads, per document type (names of the vault's registry,
+    # apps/evidence/doctypes.py): "field", a table column "field.column", a map key "field.key" or any
+    # key "field.*". tests/checklists/test_keyfields.py holds them against the registry.
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Parameters whose value names key fields of the requirement's evidence types: param -> prefix
+    # ("" for field names; "cf_per_stage." for keys of that map). A dict value names fields by its values.
+    keyfield_params: Mapping[str, str] = field(default_factory=dict)
 
 
 CHECKS: dict[str, Spec] = {}
 PREDICATES: dict[str, Spec] = {}
 
 
-def _register(registry: dict[str, Spec], name: str, scopes: tuple[str, ...], params: Mapping[str, ParamSpec] | None):
+def _register(registry: dict[str, Spec], name: str, scopes: tuple[str, ...], params: Mapping[str, ParamSpec] | None,
+              reads: Mapping[str, tuple[str, ...]] | None = None, keyfield_params: Mapping[str, str] | None = None):
     def decorator(fn):
         if name in registry:
             raise RuntimeError(f"{name} registered twice")
-        registry[name] = Spec(name=name, fn=fn, scopes=scopes, params=params or {})
+        registry[name] = Spec(name=name, fn=fn, scopes=scopes, params=params or {}, reads=reads or {},
+                              keyfield_params=keyfield_params or {})
         return fn
 
     return decorator
 
 
-def check(name: str, *, scopes: tuple[str, ...], params: Mapping[str, ParamSpec] | None = None):
-    """Register a check: fn(ctx) -> Outcome | None (None: nothing to say, e.g. no document yet)."""
-    return _register(CHECKS, name, scopes, params)
+def check(name: str, *, scopes: tuple[str, ...], params: Mapping[str, ParamSpec] | None = None,
+          reads: Mapping[str, tuple[str, ...]] | None = None, keyfield_params: Mapping[str, str] | None = None):
+    """Register a check: fn(ctx) -> Outcome | None (None: nothing to say, e.g. no document yet).
+
+    `reads` declares the key fields it reads per evidence type, `keyfield_params` the parameters that
+    name key fields; checks of other apps register the same way (from their AppConfig.ready())."""
+    return _register(CHECKS, name, scopes, params, reads, keyfield_params)
 
 
-def predicate(name: str, *, scopes: tuple[str, ...], params: Mapping[str, ParamSpec] | None = None):
+def predicate(name: str, *, scopes: tuple[str, ...], params: Mapping[str, ParamSpec] | None = None,
+              reads: Mapping[str, tuple[str, ...]] | None = None):
     """Register a predicate: fn(ctx) -> Gate."""
-    return _register(PREDICATES, name, scopes, params)
+    return _register(PREDICATES, name, scopes, params, reads)
 
 
 # --- the context a check reads ------------------------------------------------------------------

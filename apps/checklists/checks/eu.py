@@ -138,6 +138,8 @@ def applies_from(ctx: Context) -> Gate:
 # --- Art 8: recycled content ------------------------------------------------------------------
 
 ART8_ELEMENTS = ("Co", "Li", "Ni", "Pb")
+DECLARATION_READS = {"recycled_content_declaration": ("year", "plant", "shares.*.pre_consumer_pct",
+                                                      "shares.*.post_consumer_pct", "custody_model", "lot_codes")}
 
 
 def declarations_for_year(ctx: Context) -> tuple[list[Doc], list[int]]:
@@ -180,7 +182,8 @@ def elements_in(model: ModelFacts, by_chemistry: dict[str, list[str]]) -> list[s
     return [el for el in by_chemistry.get(model.chemistry, list(ART8_ELEMENTS)) if el in ART8_ELEMENTS]
 
 
-@check("recycled_declaration", scopes=("model_year",), params={"elements_by_chemistry": ParamSpec("dict")})
+@check("recycled_declaration", scopes=("model_year",), params={"elements_by_chemistry": ParamSpec("dict")},
+       reads=DECLARATION_READS)
 def recycled_declaration(ctx: Context) -> Outcome:
     facts: ModelYearFacts = ctx.facts
     docs, others = declarations_for_year(ctx)
@@ -222,7 +225,7 @@ def recycled_declaration(ctx: Context) -> Outcome:
     return merge(results)
 
 
-@check("recycled_lots_custody", scopes=("model_year",))
+@check("recycled_lots_custody", scopes=("model_year",), reads=DECLARATION_READS)
 def recycled_lots_custody(ctx: Context) -> Outcome:
     """The declaration is backed by material lots with a declared chain-of-custody model [REFERENCE §5.2]."""
     facts: ModelYearFacts = ctx.facts
@@ -264,7 +267,7 @@ def recycled_lots_custody(ctx: Context) -> Outcome:
 
 @check("recycled_minimum", scopes=("model_year",), params={
     "minimum": ParamSpec("dict"), "from_date": ParamSpec("date"), "elements_by_chemistry": ParamSpec("dict"),
-    "basis": ParamSpec("dict")})
+    "basis": ParamSpec("dict")}, reads=DECLARATION_READS)
 def recycled_minimum(ctx: Context) -> Outcome:
     """Pre- plus post-consumer share against the minimum in force from `from_date` (Art 8(2)/(3)).
     Before that date the predicate `applies_from` turns a shortfall into a warning."""
@@ -324,7 +327,8 @@ def _latest(docs: tuple[Doc, ...] | list[Doc]) -> Doc:
 
 
 @check("cf_declaration_fields", scopes=("battery_model",), params={"fields": ParamSpec("dict"),
-                                                                 "stages": ParamSpec("list")})
+                                                                 "stages": ParamSpec("list")},
+       keyfield_params={"fields": "", "stages": "cf_per_stage."})
 def cf_declaration_fields(ctx: Context) -> Outcome | None:
     if not ctx.docs:
         return None
@@ -373,7 +377,8 @@ def cf_declaration_fields(ctx: Context) -> Outcome | None:
     return merge(results)
 
 
-@check("cf_performance_class", scopes=("battery_model",), params={"classes": ParamSpec("list")})
+@check("cf_performance_class", scopes=("battery_model",), params={"classes": ParamSpec("list")},
+       reads={"carbon_footprint_study": ("performance_class",)})
 def cf_performance_class(ctx: Context) -> Outcome:
     docs = ctx.docs or tuple(ctx.docs_of("carbon_footprint_study"))
     if not docs:

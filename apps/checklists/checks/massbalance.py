@@ -2,10 +2,11 @@
 period), its input and output records, conversion factors, the balance itself (no negative balance,
 physical stock vs book), no double counting and third-party verification [REFERENCE §5.1–5.2].
 
-Key fields read from a mass-balance record (`mass_balance_record`): boundary, period_start,
-period_end, inputs[{reference, supplier, quantity_kg, characteristic, share_pct, declaration_ref}],
-outputs[{lot_code, quantity_kg, claimed_share_pct, customer}], conversion_factor, carry_over_kg,
-physical_stock_kg, book_stock_kg, verified_by, verification_reference, verification_date.
+Key fields read from a mass-balance record (`mass_balance_record`, names of the vault's registry):
+boundary, period_start, period_end, inputs[{reference, mass_kg, supplier, characteristic, share_pct,
+declaration_ref}], outputs[{reference (the output lot's code), mass_kg, claimed_share_pct, customer}],
+conversion_factors {element or "yield": factor}, carry_over_kg, physical_stock_kg, book_stock_kg,
+verified_by, verification_reference, verification_date.
 """
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ from .base import (
 from .shipment import merge
 
 L = ("material_lot",)
+MB = "mass_balance_record"
+RECORD_READS = {MB: ("outputs.reference",)}
 
 
 def _lot_facts(ctx: Context) -> LotFacts:
@@ -74,12 +77,13 @@ def record(ctx: Context) -> Doc | None:
     lot = _lot_facts(ctx).lot
     docs = list(ctx.docs)
     for doc in docs:
-        if any(str(item.get("lot_code", "")).strip() == lot.code for item in _items(doc, "outputs")):
+        if any(str(item.get("reference", "")).strip() == lot.code for item in _items(doc, "outputs")):
             return doc
     return docs[-1] if docs else None
 
 
-@check("mb_boundary_period", scopes=L, params={"max_period_days": ParamSpec("integer")})
+@check("mb_boundary_period", scopes=L, params={"max_period_days": ParamSpec("integer")},
+       reads={MB: RECORD_READS[MB] + ("boundary", "period_start", "period_end")})
 def mb_boundary_period(ctx: Context) -> Outcome | None:
     doc = record(ctx)
     if doc is None:
@@ -116,10 +120,10 @@ def mb_boundary_period(ctx: Context) -> Outcome | None:
     return merge(results)
 
 
-INPUT_FIELDS = ("reference", "quantity_kg", "characteristic", "declaration_ref")
+INPUT_FIELDS = ("reference", "mass_kg", "characteristic", "declaration_ref")
 
 
-@check("mb_inputs", scopes=L)
+@check("mb_inputs", scopes=L, reads={MB: RECORD_READS[MB] + tuple(f"inputs.{f}" for f in INPUT_FIELDS)})
 def mb_inputs(ctx: Context) -> Outcome | None:
     doc = record(ctx)
     if doc is None:
@@ -130,34 +134,35 @@ def mb_inputs(ctx: Context) -> Outcome | None:
     incomplete = []
     for index, item in enumerate(items, start=1):
         lacking = [f for f in INPUT_FIELDS if item.get(f) in (None, "")]
-        quantity = to_decimal(item.get("quantity_kg"), doc=doc, key=f"inputs[{index}].quantity_kg")
+        quantity = to_decimal(item.get("mass_kg"), doc=doc, key=f"inputs[{index}].mass_kg")
         if quantity is not None and quantity <= 0:
-            lacking.append("quantity_kg > 0")
+            lacking.append("mass_kg > 0")
         if lacking:
             incomplete.append(f"#{index} ({', '.join(lacking)})")
     if incomplete:
         return outcome(FAILED, Reason(_("%(doc)s: incomplete input records: %(items)s."),
                                       {"doc": doc_label(doc), "items": incomplete}), docs=[doc])
-    total = sum((to_decimal(i["quantity_kg"]) or Decimal(0) for i in items), Decimal(0))
+    total = sum((to_decimal(i["mass_kg"]) or Decimal(0) for i in items), Decimal(0))
     return outcome(MET, Reason(_("%(doc)s: %(count)s input records, %(total)s in all, each with its supporting "
                                  "declaration."),
                                {"doc": doc_label(doc), "count": len(items), "total": fmt_mass(total)}),
                    docs=[doc])
 
 
-@check("mb_outputs", scopes=L, params={"tolerance_pct": ParamSpec("number")})
+@check("mb_outputs", scopes=L, params={"tolerance_pct": ParamSpec("number")},
+       reads={MB: ("outputs.reference", "outputs.mass_kg", "outputs.claimed_share_pct")})
 def mb_outputs(ctx: Context) -> Outcome | None:
     doc = record(ctx)
     if doc is None:
         return None
     lot = _lot_facts(ctx).lot
-    mine = [i for i in _items(doc, "outputs") if str(i.get("lot_code", "")).strip() == lot.code]
+    mine = [i for i in _items(doc, "outputs") if str(i.get("reference", "")).strip() == lot.code]
     if not mine:
         return outcome(FAILED, Reason(_("%(doc)s has no output record for lot %(lot)s."),
                                       {"doc": doc_label(doc), "lot": lot.code}), docs=[doc])
     item = mine[0]
     results = []
-    quantity = to_decimal(item.get("quantity_kg"), doc=doc, key="outputs.quantity_kg")
+    quantity = to_decimal(item.get("mass_kg"), doc=doc, key="outputs.mass_kg")
     share = to_decimal(item.get("claimed_share_pct"), doc=doc, key="outputs.claimed_share_pct")
     tolerance = Decimal(str(ctx.param("tolerance_pct")))
     if quantity is None:
@@ -184,14 +189,16 @@ def mb_outputs(ctx: Context) -> Outcome | None:
 
 
 def _factors(doc: Doc) -> dict[str, Decimal | None]:
-    raw = doc.key_fields.get("conversion_factor")
-    if isinstance(raw, dict):
-        return {str(k): to_decimal(v, doc=doc, key=f"conversion_factor.{k}") for k, v in raw.items()}
-    value = to_decimal(raw, doc=doc, key="conversion_factor")
-    return {} if value is None else {"*": value}
+    """{element or "yield": factor} from the key field `conversion_factors`."""
+    raw = doc.key_fields.get("conversion_factors")
+    if raw in (None, "", {}):
+        return {}
+    if not isinstance(raw, dict):
+        raise BadKeyField(doc, "conversion_factors", raw, "mapping")
+    return {str(k): to_decimal(v, doc=doc, key=f"conversion_factors.{k}") for k, v in raw.items()}
 
 
-@check("mb_conversion_factors", scopes=L)
+@check("mb_conversion_factors", scopes=L, reads={MB: RECORD_READS[MB] + ("conversion_factors.*",)})
 def mb_conversion_factors(ctx: Context) -> Outcome | None:
     doc = record(ctx)
     if doc is None:
@@ -209,7 +216,10 @@ def mb_conversion_factors(ctx: Context) -> Outcome | None:
                    docs=[doc])
 
 
-@check("mb_balance", scopes=L, params={"stock_tolerance_pct": ParamSpec("number")})
+@check("mb_balance", scopes=L, params={"stock_tolerance_pct": ParamSpec("number")},
+       reads={MB: ("inputs.mass_kg", "inputs.share_pct", "outputs.reference", "outputs.mass_kg",
+                   "outputs.claimed_share_pct", "conversion_factors.*", "carry_over_kg", "physical_stock_kg",
+                   "book_stock_kg")})
 def mb_balance(ctx: Context) -> Outcome | None:
     """Credits out ≤ credits in × conversion factor + carry-over; physical stock within tolerance of the book."""
     doc = record(ctx)
@@ -220,16 +230,16 @@ def mb_balance(ctx: Context) -> Outcome | None:
         return outcome(MISSING, Reason(_("%(doc)s needs both input and output records to balance."),
                                        {"doc": doc_label(doc)}), docs=[doc])
     factors = _factors(doc)
-    factor = factors.get("*") or (min(v for v in factors.values() if v is not None) if factors else Decimal(1))
+    factor = factors.get("yield") or (min(v for v in factors.values() if v is not None) if factors else Decimal(1))
     credits_in = Decimal(0)
     for index, item in enumerate(inputs, start=1):
-        quantity = to_decimal(item.get("quantity_kg"), doc=doc, key=f"inputs[{index}].quantity_kg") or Decimal(0)
+        quantity = to_decimal(item.get("mass_kg"), doc=doc, key=f"inputs[{index}].mass_kg") or Decimal(0)
         share = to_decimal(item.get("share_pct", 100), doc=doc, key=f"inputs[{index}].share_pct")
         credits_in += quantity * (share if share is not None else Decimal(100)) / 100
     credits_in = credits_in * factor + (field_number(doc, "carry_over_kg") or Decimal(0))
     credits_out = Decimal(0)
     for index, item in enumerate(outputs, start=1):
-        quantity = to_decimal(item.get("quantity_kg"), doc=doc, key=f"outputs[{index}].quantity_kg") or Decimal(0)
+        quantity = to_decimal(item.get("mass_kg"), doc=doc, key=f"outputs[{index}].mass_kg") or Decimal(0)
         share = to_decimal(item.get("claimed_share_pct"), doc=doc, key=f"outputs[{index}].claimed_share_pct")
         credits_out += quantity * (share or Decimal(0)) / 100
     results = []
@@ -252,13 +262,13 @@ def mb_balance(ctx: Context) -> Outcome | None:
     return merge(results)
 
 
-@check("mb_no_double_counting", scopes=L)
+@check("mb_no_double_counting", scopes=L, reads=RECORD_READS)
 def mb_no_double_counting(ctx: Context) -> Outcome | None:
     doc = record(ctx)
     if doc is None:
         return None
     facts = _lot_facts(ctx)
-    codes = Counter(str(i.get("lot_code", "")).strip() for i in _items(doc, "outputs") if i.get("lot_code"))
+    codes = Counter(str(i.get("reference", "")).strip() for i in _items(doc, "outputs") if i.get("reference"))
     results = []
     twice = sorted(code for code, n in codes.items() if n > 1)
     if twice:
@@ -276,7 +286,8 @@ def mb_no_double_counting(ctx: Context) -> Outcome | None:
     return merge(results)
 
 
-@check("mb_verification", scopes=L)
+@check("mb_verification", scopes=L,
+       reads={MB: RECORD_READS[MB] + ("verified_by", "verification_reference", "verification_date", "period_end")})
 def mb_verification(ctx: Context) -> Outcome | None:
     doc = record(ctx)
     if doc is None:

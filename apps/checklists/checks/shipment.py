@@ -9,7 +9,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.traceability.models import ShipmentDirection
+from apps.custody.facts import CustodyFacts, ReceiptSource
+from apps.traceability.models import LotKind, ShipmentDirection
 
 from ..facts import Doc, ShipmentFacts
 from .base import (
@@ -43,6 +44,10 @@ RECEIVED_STATES = ("received", "closed")
 
 def _facts(ctx: Context) -> ShipmentFacts:
     return ctx.facts
+
+
+def _custody(ctx: Context) -> CustodyFacts | None:
+    return _facts(ctx).custody
 
 
 def chemistries(facts: ShipmentFacts) -> set[str]:
@@ -81,7 +86,7 @@ def shipment_is_waste(ctx: Context) -> Gate:
 @predicate("shipment_dispatched", scopes=S)
 def shipment_dispatched(ctx: Context) -> Gate:
     facts = _facts(ctx)
-    if facts.status in DISPATCHED_STATES or (facts.custody and facts.custody.receipt_confirmed_on):
+    if facts.status in DISPATCHED_STATES or facts.custody is not None:  # a transfer exists once dispatched
         return Gate(True)
     return Gate(False, Reason(_("Not due yet: the shipment has not been dispatched.")))
 
@@ -89,8 +94,7 @@ def shipment_dispatched(ctx: Context) -> Gate:
 def is_received(ctx: Context) -> bool:
     facts = _facts(ctx)
     custody = facts.custody
-    return (facts.status in RECEIVED_STATES or bool(custody and (custody.receipt_confirmed_on
-                                                                 or custody.processing_recorded_on))
+    return (facts.status in RECEIVED_STATES or bool(custody and (custody.received_on or custody.processed_on))
             or bool(ctx.docs_of("receipt")))
 
 
@@ -142,7 +146,7 @@ def shipment_sent_for_recycling(ctx: Context) -> Gate:
 
 # --- parties ------------------------------------------------------------------------------------
 
-@check("counterparty_matches", scopes=S, params={"field": ParamSpec("string")})
+@check("counterparty_matches", scopes=S, params={"field": ParamSpec("string")}, keyfield_params={"field": ""})
 def counterparty_matches(ctx: Context) -> Outcome | None:
     if not ctx.docs:
         return None
@@ -165,7 +169,8 @@ def counterparty_matches(ctx: Context) -> Outcome | None:
                                    {"doc": doc_label(ctx.docs[0]), "key": key}), docs=ctx.docs[:1])
 
 
-@check("recycler_qualified", scopes=S, params={"countries": ParamSpec("list"), "whitelist": ParamSpec("list")})
+@check("recycler_qualified", scopes=S, params={"countries": ParamSpec("list"), "whitelist": ParamSpec("list")},
+       reads={"recycler_permit": ("whitelist_batch", "holder")})
 def recycler_qualified(ctx: Context) -> Outcome | None:
     """Chinese recyclers must be on the MIIT white list (Industry Standard Conditions)."""
     facts = _facts(ctx)
@@ -189,7 +194,8 @@ def recycler_qualified(ctx: Context) -> Outcome | None:
 
 # --- manifest, dangerous goods, customs, waste ---------------------------------------------------
 
-@check("manifest_matches_shipment", scopes=S, params={"tolerance_pct": ParamSpec("number")})
+@check("manifest_matches_shipment", scopes=S, params={"tolerance_pct": ParamSpec("number")},
+       reads={"transport_manifest": ("net_mass_kg", "gross_mass_kg", "unit_count")})
 def manifest_matches_shipment(ctx: Context) -> Outcome | None:
     if not ctx.docs:
         return None
@@ -263,7 +269,9 @@ def _pi(value: str) -> str:
 
 
 @check("dangerous_goods", scopes=S, params={"un_numbers": ParamSpec("dict"), "families": ParamSpec("dict"),
-                                            "recycling": ParamSpec("list")})
+                                            "recycling": ParamSpec("list")},
+       reads={"dangerous_goods_declaration": ("un_number", "special_provision"),
+              "transport_manifest": ("un_number", "special_provision")})
 def dangerous_goods(ctx: Context) -> Outcome:
     facts = _facts(ctx)
     families: dict[str, str] = ctx.param("families")
@@ -305,7 +313,8 @@ def dangerous_goods(ctx: Context) -> Outcome:
     return merge(results)
 
 
-@check("hs_code", scopes=S, params={"prefixes": ParamSpec("list"), "by_chemistry": ParamSpec("dict")})
+@check("hs_code", scopes=S, params={"prefixes": ParamSpec("list"), "by_chemistry": ParamSpec("dict")},
+       reads={"customs_declaration": ("hs_code",)})
 def hs_code(ctx: Context) -> Outcome | None:
     facts = _facts(ctx)
     prefixes: list[str] = [str(p) for p in ctx.param("prefixes")]
@@ -351,7 +360,7 @@ def _waste_code(value: str) -> str:
     return re.sub(r"[\s*]", "", value or "")
 
 
-@check("waste_code", scopes=S)
+@check("waste_code", scopes=S, reads={"waste_movement_document": ("waste_code",)})
 def waste_code(ctx: Context) -> Outcome:
     facts = _facts(ctx)
     code = _waste_code(facts.waste_code)
@@ -383,37 +392,37 @@ QUANTITY_LABELS = {
     "weighbridge": _("weighbridge"), "receipt": _("receipt"), "certificate": _("certificate of recycling"),
     "assay": _("assayed lot"),
 }
+# The key field each named quantity comes from (vault names, apps/evidence/doctypes.py).
+QUANTITY_FIELDS = {
+    "contract": ("contract", "quantity_kg"), "manifest": ("transport_manifest", "net_mass_kg"),
+    "weighbridge": ("weighbridge_ticket", "net_kg"), "receipt": ("receipt", "received_net_mass_kg"),
+    "certificate": ("recycling_certificate", "treated_mass_kg"), "assay": ("assay_report", "lot_mass_kg"),
+}
+QUANTITY_READS = {doc_type: (key,) for doc_type, key in QUANTITY_FIELDS.values()}
 
 
 def quantity(ctx: Context, name: str) -> tuple[Decimal | None, list[Doc]]:
-    """One named quantity of the shipment, in kg, with the documents it comes from."""
+    """One named quantity of the shipment, in kg, with the documents it comes from. The receipt is
+    the custody ledger's when the recycler confirmed it on the platform."""
     facts = _facts(ctx)
     if name == "declared":
         return facts.declared_mass_kg, []
+    if name not in QUANTITY_FIELDS:
+        raise ValueError(name)
+    if name == "receipt" and facts.custody and facts.custody.received_net_mass_kg is not None:
+        return facts.custody.received_net_mass_kg, []
+    doc_type, key = QUANTITY_FIELDS[name]
     if name == "contract":
-        for doc in ctx.docs_of("contract"):
-            value = field_number(doc, "quantity_kg")
+        for doc in ctx.docs_of(doc_type):
+            value = field_number(doc, key)
             if value is not None:
                 return value, [doc]
         return None, []
-    if name == "manifest":
-        return _sum_field(ctx.docs_of("transport_manifest"), "net_mass_kg")
-    if name == "weighbridge":
-        return _sum_field(ctx.docs_of("weighbridge_ticket"), "net_kg")
-    if name == "receipt":
-        if facts.custody and facts.custody.received_net_mass_kg is not None:
-            return facts.custody.received_net_mass_kg, []
-        return _sum_field(ctx.docs_of("receipt"), "net_mass_kg")
-    if name == "certificate":
-        if facts.custody and facts.custody.treated_mass_kg is not None:
-            return facts.custody.treated_mass_kg, []
-        return _sum_field(ctx.docs_of("recycling_certificate"), "treated_mass_kg")
-    if name == "assay":
-        return _sum_field(ctx.docs_of("assay_report"), "lot_mass_kg")
-    raise ValueError(name)
+    return _sum_field(ctx.docs_of(doc_type), key)
 
 
-@check("quantities_agree", scopes=S, params={"pairs": ParamSpec("list"), "tolerance_pct": ParamSpec("number")})
+@check("quantities_agree", scopes=S, params={"pairs": ParamSpec("list"), "tolerance_pct": ParamSpec("number")},
+       reads=QUANTITY_READS)
 def quantities_agree(ctx: Context) -> Outcome:
     """Each pair compares a measured quantity with a reference: `within` ±tolerance, or `at_most`
     reference + tolerance (an output cannot exceed what went in)."""
@@ -449,10 +458,23 @@ def quantities_agree(ctx: Context) -> Outcome:
     return merge(results)
 
 
-@check("receipt_confirmed", scopes=S, params={"tolerance_pct": ParamSpec("number")})
+# --- receipt: custody ledger first, paper second ------------------------------------------------
+
+def _open_dispute(custody: CustodyFacts):
+    return next((d for d in custody.discrepancies if d.kind == "dispute" and d.status == "open"), None)
+
+
+def _open_discrepancy(custody: CustodyFacts):
+    return next((d for d in custody.discrepancies if d.status == "open"), None)
+
+
+@check("receipt_confirmed", scopes=S, params={"tolerance_pct": ParamSpec("number")},
+       reads={"receipt": ("received_net_mass_kg", "received_unit_count"),
+              "transport_manifest": ("net_mass_kg",)})
 def receipt_confirmed(ctx: Context) -> Outcome:
-    """Confirmed by the counterparty on the platform (custody ledger), or else a paper receipt
-    uploaded as evidence: met, but marked unconfirmed by the counterparty."""
+    """Confirmed by the counterparty on the platform (custody ledger): met, within the tolerance of
+    what was shipped; a dispute fails, an open discrepancy keeps it open. A paper receipt (uploaded
+    through the ledger, or as evidence) meets it only "unconfirmed by the counterparty"."""
     facts = _facts(ctx)
     tolerance = Decimal(str(ctx.param("tolerance_pct")))
     shipped, shipped_docs = quantity(ctx, "manifest")
@@ -460,9 +482,9 @@ def receipt_confirmed(ctx: Context) -> Outcome:
     if shipped is None:
         shipped, shipped_label = facts.declared_mass_kg, QUANTITY_LABELS["declared"]
     custody = facts.custody
-    if custody and custody.disputed:
-        return outcome(FAILED, Reason(_("%(party)s disputed the receipt: %(reason)s"),
-                                      {"party": facts.counterparty_name, "reason": custody.dispute_reason or "—"}))
+    if custody is not None and shipped is None:
+        shipped, shipped_label = custody.declared_net_mass_kg, QUANTITY_LABELS["declared"]
+    party = custody.receiver_name if custody is not None and custody.role == "sender" else facts.counterparty_name
 
     def compare(received: Decimal | None, count: int | None, docs: list[Doc], qualifier: str,
                 intro: Reason) -> Outcome:
@@ -478,20 +500,33 @@ def receipt_confirmed(ctx: Context) -> Outcome:
                 results.append(outcome(FAILED, Reason(_("Received %(received)s vs %(shipped_label)s %(shipped)s: "
                                                         "%(deviation)s apart, tolerance %(tolerance)s."), params),
                                        docs=shipped_docs))
-        if count is not None and facts.units and count != len(facts.units):
+        expected_units = len(facts.units) or (custody.declared_unit_count if custody is not None else 0)
+        if count is not None and expected_units and count != expected_units:
             results.append(outcome(FAILED, Reason(_("%(count)s units received, %(shipped)s shipped."),
-                                                  {"count": count, "shipped": len(facts.units)})))
+                                                  {"count": count, "shipped": expected_units})))
         return merge(results)
 
-    if custody and custody.receipt_confirmed_on:
-        return compare(custody.received_net_mass_kg, custody.received_unit_count, [], "",
-                       Reason(_("Receipt confirmed on the platform by %(party)s on %(date)s."),
-                              {"party": facts.counterparty_name, "date": custody.receipt_confirmed_on}))
+    if custody is not None:
+        dispute = _open_dispute(custody)
+        if dispute is not None:
+            return outcome(FAILED, Reason(_("%(party)s disputed the receipt: %(reason)s"),
+                                          {"party": party, "reason": dispute.reason or "—"}))
+        if custody.receipt_source == ReceiptSource.COUNTERPARTY:
+            said = compare(custody.received_net_mass_kg, custody.received_unit_count, [], "",
+                           Reason(_("Receipt confirmed on the platform by %(party)s on %(date)s."),
+                                  {"party": party, "date": custody.received_on}))
+            return _with_discrepancies(said, custody)
+        if custody.receipt_source == ReceiptSource.PAPER:
+            said = compare(custody.received_net_mass_kg, custody.received_unit_count, [], "unconfirmed",
+                           Reason(_("Only a paper receipt of %(date)s is recorded in the custody ledger: not "
+                                    "confirmed by %(party)s on the platform."),
+                                  {"party": party, "date": custody.received_on}))
+            return _with_discrepancies(said, custody)
     receipts = ctx.docs_of("receipt")
     if receipts:
-        received, used = _sum_field(receipts, "net_mass_kg")
+        received, _used = _sum_field(receipts, "received_net_mass_kg")
         count = None
-        counts = [field_number(d, "unit_count") for d in receipts]
+        counts = [field_number(d, "received_unit_count") for d in receipts]
         if any(c is not None for c in counts):
             count = int(sum(c for c in counts if c is not None))
         return compare(received, count, receipts, "unconfirmed",
@@ -502,8 +537,32 @@ def receipt_confirmed(ctx: Context) -> Outcome:
     if pending:
         return outcome(MISSING, Reason(_("%(doc)s is waiting for review."), {"doc": doc_label(pending[0])}),
                        docs=pending[:1])
+    if custody is not None:
+        if not custody.receiver_joined:
+            return outcome(MISSING, Reason(_("Dispatched on the platform on %(date)s to %(party)s, which has not "
+                                             "joined Cellpass yet: no receipt confirmed."),
+                                           {"date": custody.dispatched_on, "party": party}))
+        return outcome(MISSING, Reason(_("Dispatched on the platform on %(date)s; %(party)s has not confirmed "
+                                         "receipt yet."), {"date": custody.dispatched_on, "party": party}))
     return outcome(MISSING, Reason(_("%(party)s has not confirmed receipt, and no receipt has been uploaded."),
                                    {"party": facts.counterparty_name}))
+
+
+def _with_discrepancies(said: Outcome, custody: CustodyFacts) -> Outcome:
+    """An open discrepancy keeps the receipt open (missing) until the parties settle it; a settled
+    one is named with its resolution."""
+    results = [said]
+    for d in custody.discrepancies:
+        params = {"declared": fmt_mass(d.declared_net_mass_kg), "received": fmt_mass(d.received_net_mass_kg),
+                  "date": d.opened_at.date(), "resolution": d.resolution or "—"}
+        if d.status == "open":
+            results.append(outcome(MISSING, Reason(_("A discrepancy is open since %(date)s (declared %(declared)s, "
+                                                     "received %(received)s): settle it with the recycler on the "
+                                                     "custody page."), params)))
+        else:
+            results.append(outcome(MET, Reason(_("The discrepancy of %(date)s (declared %(declared)s, received "
+                                                 "%(received)s) was resolved: %(resolution)s"), params)))
+    return merge(results)
 
 
 # --- what the recycler reports: assay, certificate, recovered materials --------------------------
@@ -514,7 +573,8 @@ def assay_elements(doc: Doc) -> dict[str, Decimal]:
             is not None}
 
 
-@check("assay_plausible", scopes=S, params={"max_total_pct": ParamSpec("number")})
+@check("assay_plausible", scopes=S, params={"max_total_pct": ParamSpec("number")},
+       reads={"assay_report": ("lot_code", "elements.*")})
 def assay_plausible(ctx: Context) -> Outcome | None:
     limit = Decimal(str(ctx.param("max_total_pct")))
     results: list[Outcome] = []
@@ -559,11 +619,32 @@ def _same_reference(a: str, b: str) -> bool:
     return re.sub(r"[\s_-]", "", a).casefold() == re.sub(r"[\s_-]", "", b).casefold()
 
 
-@check("certificate_matches_shipment", scopes=S, params={"tolerance_pct": ParamSpec("number")})
-def certificate_matches_shipment(ctx: Context) -> Outcome | None:
-    if not ctx.docs:
-        return None
+@check("certificate_matches_shipment", scopes=S, params={"tolerance_pct": ParamSpec("number")},
+       reads={"recycling_certificate": ("shipment_reference", "treated_mass_kg"),
+              "receipt": ("received_net_mass_kg",), "transport_manifest": ("net_mass_kg",)})
+def certificate_matches_shipment(ctx: Context) -> Outcome:
+    """A certificate of recycling issued in the custody ledger for this shipment's transfer meets it;
+    otherwise an accepted certificate uploaded as evidence that names this shipment and certifies no
+    more than was received."""
     facts = _facts(ctx)
+    custody = facts.custody
+    if custody is not None and custody.certificate_number:
+        return outcome(MET, Reason(_("Certificate of recycling %(number)s issued on the platform by %(party)s on "
+                                     "%(date)s for this shipment's transfer (SHA-256 %(sha)s…)."),
+                                   {"number": custody.certificate_number, "party": custody.receiver_name,
+                                    "date": custody.certificate_issued_on, "sha": custody.certificate_sha256[:12]}))
+    docs = ctx.docs or tuple(ctx.docs_of("recycling_certificate"))
+    if not docs:
+        pending = ctx.docs_of("recycling_certificate", accepted_only=False)
+        if pending:
+            return outcome(MISSING, Reason(_("%(doc)s is waiting for review."), {"doc": doc_label(pending[0])}),
+                           docs=pending[:1])
+        if custody is not None and custody.processed_on:
+            return outcome(MISSING, Reason(_("%(party)s recorded the processing on %(date)s but has not issued a "
+                                             "certificate of recycling yet."),
+                                           {"party": custody.receiver_name, "date": custody.processed_on}))
+        return outcome(MISSING, Reason(_("No certificate of recycling yet: issued on the platform by the recycler, "
+                                         "or uploaded and accepted.")))
     tolerance = Decimal(str(ctx.param("tolerance_pct")))
     received, _docs = quantity(ctx, "receipt")
     received_label = QUANTITY_LABELS["receipt"]
@@ -571,7 +652,7 @@ def certificate_matches_shipment(ctx: Context) -> Outcome | None:
         received, _docs = quantity(ctx, "manifest")
         received_label = QUANTITY_LABELS["manifest"]
     results: list[Outcome] = []
-    for doc in ctx.docs:
+    for doc in docs:
         reference = field_text(doc, "shipment_reference")
         if not reference:
             results.append(outcome(MISSING, Reason(_("%(doc)s does not name the shipment it certifies (key field "
@@ -595,63 +676,85 @@ def certificate_matches_shipment(ctx: Context) -> Outcome | None:
     return merge(results)
 
 
-@check("recovered_within_input", scopes=S, params={"tolerance_pct": ParamSpec("number")})
+def _element_masses(lots) -> dict[str, Decimal]:
+    """kg per element in these lots (mass × per cent); `lots` yields (mass_kg, {element: %})."""
+    masses: dict[str, Decimal] = {}
+    for mass, elements in lots:
+        for el, pct in elements.items():
+            masses[str(el)] = masses.get(str(el), Decimal(0)) + mass * pct / 100
+    return masses
+
+
+@check("recovered_within_input", scopes=S, params={"tolerance_pct": ParamSpec("number")},
+       reads={"assay_report": ("lot_mass_kg", "elements.*"), "recycling_certificate": ("recovered_kg.*",)})
 def recovered_within_input(ctx: Context) -> Outcome:
     """Recovered output per element never exceeds the element content that went in (the balance closes).
 
-    Inputs: assay reports (lot mass × element %) or, in the recycler's own register, the black-mass
-    lots made from the shipment. Outputs: the certificate's / ledger's recovered masses, or the lots
-    refined from those inputs."""
+    Each side comes from one source, the first there is: the recycler's processing record in the custody
+    ledger (black-mass lots in, recovered-material lots out); else the documents (assay reports: lot mass
+    × element %, in; certificates: recovered kg per element, out); else the organisation's own register
+    (lots made from the shipment, and the lots refined from them)."""
     facts = _facts(ctx)
     tolerance = Decimal(str(ctx.param("tolerance_pct")))
+    custody = facts.custody
+    docs: list[Doc] = []
     inputs: dict[str, Decimal] = {}
     outputs: dict[str, Decimal] = {}
-    docs: list[Doc] = []
-    for doc in ctx.docs_of("assay_report"):
-        mass = field_number(doc, "lot_mass_kg")
-        if mass is None:
-            continue
-        for el, pct in assay_elements(doc).items():
-            inputs[el] = inputs.get(el, Decimal(0)) + mass * pct / 100
-        docs.append(doc)
-    recovered_sources = [facts.custody.recovered_kg] if facts.custody and facts.custody.recovered_kg else []
-    for doc in ctx.docs_of("recycling_certificate"):
-        mapping = field_mapping(doc, "recovered_kg")
-        if mapping:
-            recovered_sources.append({el: to_decimal(v, doc=doc, key=f"recovered_kg.{el}")
-                                      for el, v in mapping.items()})
-            docs.append(doc)
-    for mapping in recovered_sources:
-        for el, kg in mapping.items():
-            if kg is not None:
-                outputs[str(el)] = outputs.get(str(el), Decimal(0)) + kg
-    if facts.lots:
+    in_label = out_label = None
+    if custody is not None and custody.lots:
+        black = [(lot.mass_kg, dict(lot.elements)) for lot in custody.lots if lot.kind == LotKind.BLACK_MASS]
+        refined = [(lot.mass_kg, dict(lot.elements)) for lot in custody.lots if lot.kind != LotKind.BLACK_MASS]
+        if black:
+            inputs, in_label = _element_masses(black), _("black-mass lots in the processing record")
+        if refined:
+            outputs, out_label = _element_masses(refined), _("recovered lots in the processing record")
+    if not inputs:
+        assays = []
+        for doc in ctx.docs_of("assay_report"):
+            mass = field_number(doc, "lot_mass_kg")
+            if mass is not None:
+                assays.append((mass, assay_elements(doc)))
+                docs.append(doc)
+        if assays:
+            inputs, in_label = _element_masses(assays), _("assay reports")
+    if not outputs:
+        for doc in ctx.docs_of("recycling_certificate"):
+            mapping = field_mapping(doc, "recovered_kg")
+            for el, value in mapping.items():
+                kg = to_decimal(value, doc=doc, key=f"recovered_kg.{el}")
+                if kg is not None:
+                    outputs[str(el)] = outputs.get(str(el), Decimal(0)) + kg
+            if mapping:
+                docs.append(doc)
+        if outputs:
+            out_label = _("certificates of recycling")
+    if facts.lots and (not inputs or not outputs):
         lot_ids = {lot.id for lot in facts.lots}
         derived = [lot for lot in facts.lots if set(lot.source_lot_ids) & lot_ids]
         sources = [lot for lot in facts.lots if lot not in derived]
         if derived and sources:
-            for lot in sources:
-                for el, pct in lot.elements.items():
-                    inputs.setdefault(el, Decimal(0))
-                    inputs[el] += lot.mass_kg * pct / 100
-            for lot in derived:
-                for el, pct in lot.elements.items():
-                    outputs[el] = outputs.get(el, Decimal(0)) + lot.mass_kg * pct / 100
+            if not inputs:
+                inputs = _element_masses((lot.mass_kg, lot.elements) for lot in sources)
+                in_label = _("lots made from the shipment")
+            if not outputs:
+                outputs = _element_masses((lot.mass_kg, lot.elements) for lot in derived)
+                out_label = _("lots refined from them")
     if not outputs:
-        return outcome(MISSING, Reason(_("No recovered materials are recorded yet (certificate key field "
-                                         "“recovered_kg” or refined lots).")))
+        return outcome(MISSING, Reason(_("No recovered materials are recorded yet (processing record on the platform, "
+                                         "certificate key field “recovered_kg”, or refined lots).")))
     results: list[Outcome] = []
     for el, out in sorted(outputs.items()):
         went_in = inputs.get(el)
-        params = {"element": el, "out": fmt_mass(out), "in": fmt_mass(went_in), "tolerance": fmt_pct(tolerance)}
+        params = {"element": el, "out": fmt_mass(out), "in": fmt_mass(went_in), "tolerance": fmt_pct(tolerance),
+                  "out_source": out_label or "—", "in_source": in_label or "—"}
         if went_in is None:
-            results.append(outcome(MISSING, Reason(_("%(element)s: %(out)s recovered, but no assay says how much "
-                                                     "%(element)s went in."), params), docs=docs))
+            results.append(outcome(MISSING, Reason(_("%(element)s: %(out)s recovered (%(out_source)s), but nothing "
+                                                     "says how much %(element)s went in."), params), docs=docs))
         elif out * 100 > went_in * (100 + tolerance):
-            results.append(outcome(FAILED, Reason(_("%(element)s: %(out)s recovered exceeds the %(in)s contained in "
-                                                    "the "
-                                                    "input (tolerance %(tolerance)s)."), params), docs=docs))
+            results.append(outcome(FAILED, Reason(_("%(element)s: %(out)s recovered (%(out_source)s) exceeds the "
+                                                    "%(in)s contained in the input (%(in_source)s, tolerance "
+                                                    "%(tolerance)s)."), params), docs=docs))
         else:
-            results.append(outcome(MET, Reason(_("%(element)s: %(out)s recovered of %(in)s contained in the input."),
-                                               params), docs=docs))
+            results.append(outcome(MET, Reason(_("%(element)s: %(out)s recovered (%(out_source)s) of %(in)s contained "
+                                                 "in the input (%(in_source)s)."), params), docs=docs))
     return merge(results)

@@ -10,6 +10,8 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.access import Access
 from apps.core.errors import ApplicationError, ConflictError
+from apps.evidence.doctypes import doctype
+from apps.evidence.keyfields import decimal_text
 from apps.evidence.models import EvidenceType
 from apps.tenants.models import Organisation
 from apps.traceability.models import (
@@ -45,13 +47,19 @@ from .common import (
     check_text,
     check_units,
     evidence_source,
-    json_native,
     kg,
     ledger_append,
     transfer_of,
     transfer_parties,
     with_file,
 )
+
+
+def vault_key_fields(values: dict) -> dict:
+    """Key fields in the vault's canonical form (decimals as plain text, dates ISO), empty ones left out."""
+    return {name: (decimal_text(Decimal(value)) if isinstance(value, Decimal) else
+                   value.isoformat() if isinstance(value, date) else value)
+            for name, value in values.items() if value not in (None, "")}
 
 
 def _receivable(transfer: Transfer) -> None:
@@ -107,8 +115,9 @@ def transfer_confirm_receipt(*, access: Access, transfer_id: UUID | str, receive
                 doc_type=EvidenceType.WEIGHBRIDGE_TICKET, title=f"{locked.shipment_reference} · {sender.name_en}",
                 stored=stored, actor=actor, source=evidence_source(actor), reference=ticket_number,
                 issuer=receiver.name_en, effective_date=received_on, shipments=[inbound],
-                key_fields=json_native({"net_mass_kg": kg(net_mass_kg), "unit_count": unit_count,
-                                        "transfer": locked.pk}))
+                # The vault's names (apps.evidence.doctypes); gross and tare are not asked for at receipt.
+                key_fields=vault_key_fields({"ticket_number": ticket_number, "net_kg": net_mass_kg,
+                                             "weighed_on": received_on}))
         try:
             with transaction.atomic():
                 receipt = Receipt.objects.create(
@@ -214,9 +223,10 @@ def transfer_attach_paper_receipt(*, access: Access, transfer_id: UUID | str, re
                 doc_type=EvidenceType.RECEIPT, title=f"{locked.shipment_reference} · {receiver.name_en}",
                 stored=stored, actor=actor, source=evidence_source(actor), issuer=receiver.name_en,
                 effective_date=received_on, shipments=shipments,
-                key_fields=json_native({"received_on": received_on, "net_mass_kg": kg(net_mass_kg),
-                                        "unit_count": unit_count, "transfer": locked.pk,
-                                        "confirmed_by_counterparty": False}))
+                # The vault's names (apps.evidence.doctypes); the PaperReceipt row ties it to the transfer.
+                key_fields=doctype(EvidenceType.RECEIPT).validate(
+                    {"received_on": received_on, "received_net_mass_kg": net_mass_kg,
+                     "received_unit_count": unit_count, "receiver": receiver.name_en}))
         paper = PaperReceipt.objects.create(
             transfer=locked, received_on=received_on, net_mass_kg=net_mass_kg, unit_count=unit_count,
             evidence_id=revision.evidence_id, revision_id=revision.pk, sha256=revision.sha256,

@@ -319,20 +319,29 @@ class _Builder:
         cf = kf.CARBON_FOOTPRINT_STUDY
         self.from_doc(f"{CF}.batteryCarbonFootprint", cf, ("cf_kg_co2e_per_kwh",),
                       lambda f: v.non_negative(f["cf_kg_co2e_per_kwh"], field=f"{cf}.cf_kg_co2e_per_kwh"))
-        stages = (("RawMaterialExtraction", "cf_share_raw_material_pct"),
-                  ("MainProduction", "cf_share_main_production_pct"),
-                  ("Distribution", "cf_share_distribution_pct"), ("Recycling", "cf_share_recycling_pct"))
 
         def per_stage(f):
-            shares = [(stage, v.percent(f[key], field=f"{cf}.{key}")) for stage, key in stages]
-            total = sum(share for _stage, share in shares)
-            if total > 100.5:  # rounding of four shares
-                raise v.Refused("shares_above_100", v.MSG_SHARE_SUM, field=f"{cf}.cf_share_*", value=round(total, 2))
+            """The model gives each stage as its share of the total; the study gives kg CO2e/kWh per stage."""
+            stages = f["cf_per_stage"] if isinstance(f["cf_per_stage"], dict) else {}
+            lacking = [f"{cf}.cf_per_stage.{key}" for key in kf.CF_STAGES.values() if v.is_blank(stages.get(key))]
+            if lacking:
+                raise _Incomplete(lacking)
+            total = v.non_negative(f["cf_kg_co2e_per_kwh"], field=f"{cf}.cf_kg_co2e_per_kwh")
+            values = [(stage, v.number(stages[key], field=f"{cf}.cf_per_stage.{key}"))
+                      for stage, key in kf.CF_STAGES.items()]
+            if total <= 0:
+                raise v.Refused("value_out_of_range", v.MSG_RANGE, field=f"{cf}.cf_kg_co2e_per_kwh", value=total,
+                                low="> 0", high="—")
+            shares = [(stage, round(value * 100 / total, 2)) for stage, value in values]
+            share_sum = sum(share for _stage, share in shares)
+            if share_sum > 100.5:  # rounding of four shares
+                raise v.Refused("shares_above_100", v.MSG_SHARE_SUM, field=f"{cf}.cf_per_stage",
+                                value=round(share_sum, 2))
             return [{"lifecycleStage": stage, "carbonFootprint": share} for stage, share in shares]
 
-        self.from_doc(f"{CF}.carbonFootprintPerLifecycleStage", cf, tuple(key for _s, key in stages), per_stage)
-        self.from_doc(f"{CF}.carbonFootprintPerformanceClass", cf, ("cf_performance_class",),
-                      lambda f: v.text(f["cf_performance_class"], field=f"{cf}.cf_performance_class"))
+        self.from_doc(f"{CF}.carbonFootprintPerLifecycleStage", cf, ("cf_kg_co2e_per_kwh", "cf_per_stage"), per_stage)
+        self.from_doc(f"{CF}.carbonFootprintPerformanceClass", cf, ("performance_class",),
+                      lambda f: v.text(f["performance_class"], field=f"{cf}.performance_class"))
         self.from_doc(f"{CF}.carbonFootprintStudy", cf, ("study_url",),
                       lambda f: v.url(f["study_url"], field=f"{cf}.study_url"))
         self.from_doc(f"{CF}.absoluteCarbonFootprint", cf, ("cf_absolute_kg_co2e",),
@@ -347,7 +356,7 @@ class _Builder:
              "documentURL": v.url(item["url"], field=field_name)}
             for item in v.entries(f["dismantling_documents"], field=field_name, required=("type", "mime_type", "url"))])
         self.from_doc(f"{CIRC}.sparePartSources", td, ("spare_part_sources",), self._spare_parts)
-        self.emit(f"{CIRC}.recycledContent", tuple(f"{rc}.{key}" for key in kf.KEY_FIELDS[rc][:-1]),
+        self.emit(f"{CIRC}.recycledContent", tuple(f"{rc}.shares.{key}" for key in kf.COLUMNS[(rc, "shares")]),
                   self._recycled_content)
         self.from_doc(f"{CIRC}.renewableContent", rc, ("renewable_content_pct",),
                       lambda f: v.percent(f["renewable_content_pct"], field=f"{rc}.renewable_content_pct"))
@@ -361,21 +370,26 @@ class _Builder:
                       lambda f: {prop: v.url(f[key], field=f"{td}.{key}") for prop, key in eol})
 
     def _spare_parts(self, f: dict[str, Any]) -> list[dict[str, Any]]:
+        """One row per spare part; consecutive rows of the same supplier become one source."""
         field_name = f"{kf.TECHNICAL_DOCUMENTATION}.spare_part_sources"
-        result = []
+        result: list[dict[str, Any]] = []
+        supplier_keys = ("name", "street", "postal_code", "country", "email", "web")
+        previous = None
         for item in v.entries(f["spare_part_sources"], field=field_name,
-                              required=("name", "street", "postal_code", "country", "email", "web", "components")):
-            components = v.entries(item["components"], field=field_name, required=("name", "number"))
-            result.append({
-                "nameOfSupplier": v.text(item["name"], field=field_name),
-                "addressOfSupplier": {"addressCountry": v.text(item["country"], field=field_name),
-                                      "postalCode": v.text(item["postal_code"], field=field_name),
-                                      "streetAddress": v.text(item["street"], field=field_name)},
-                "emailAddressOfSupplier": v.text(item["email"], field=field_name),
-                "supplierWebAddress": v.url(item["web"], field=field_name),
-                "components": [{"partName": v.text(c["name"], field=field_name),
-                                "partNumber": v.text(str(c["number"]), field=field_name)} for c in components],
-            })
+                              required=supplier_keys + ("part_name", "part_number")):
+            supplier = tuple(str(item[key]) for key in supplier_keys)
+            if supplier != previous:
+                result.append({
+                    "nameOfSupplier": v.text(item["name"], field=field_name),
+                    "addressOfSupplier": {"addressCountry": v.text(item["country"], field=field_name),
+                                          "postalCode": v.text(item["postal_code"], field=field_name),
+                                          "streetAddress": v.text(item["street"], field=field_name)},
+                    "emailAddressOfSupplier": v.text(item["email"], field=field_name),
+                    "supplierWebAddress": v.url(item["web"], field=field_name),
+                    "components": []})
+                previous = supplier
+            result[-1]["components"].append({"partName": v.text(item["part_name"], field=field_name),
+                                             "partNumber": v.text(str(item["part_number"]), field=field_name)})
         return result
 
     def _recycled_content(self):
@@ -383,27 +397,26 @@ class _Builder:
         doc = self.docs.get(rc)
         if doc is None:
             return None
-        entries, keys, lacking = [], [], []
-        for material, name in kf.RECYCLED_MATERIALS.items():
-            pre_key, post_key = f"recycled_{name}_pre_consumer_pct", f"recycled_{name}_post_consumer_pct"
-            pre, post = doc.key_fields.get(pre_key), doc.key_fields.get(post_key)
-            if v.is_blank(pre) and v.is_blank(post):
-                lacking += [f"{rc}.{pre_key}", f"{rc}.{post_key}"]
-                continue
+        shares = doc.key_fields.get("shares")
+        shares = shares if isinstance(shares, dict) else {}
+        entries, lacking = [], []
+        for material, element in kf.RECYCLED_MATERIALS.items():
+            parts = shares.get(element) if isinstance(shares.get(element), dict) else {}
+            pre_key, post_key = f"shares.{element}.pre_consumer_pct", f"shares.{element}.post_consumer_pct"
+            pre, post = parts.get("pre_consumer_pct"), parts.get("post_consumer_pct")
             if v.is_blank(pre) or v.is_blank(post):
-                lacking.append(f"{rc}.{pre_key if v.is_blank(pre) else post_key}")
+                lacking += [f"{rc}.{key}" for key, value in ((pre_key, pre), (post_key, post)) if v.is_blank(value)]
                 continue
             pre_share = v.percent(pre, field=f"{rc}.{pre_key}")
             post_share = v.percent(post, field=f"{rc}.{post_key}")
             if pre_share + post_share > 100:
-                raise v.Refused("shares_above_100", v.MSG_SHARE_SUM, field=f"{rc}.recycled_{name}_*",
+                raise v.Refused("shares_above_100", v.MSG_SHARE_SUM, field=f"{rc}.shares.{element}",
                                 value=round(pre_share + post_share, 2))
             entries.append({"recycledMaterial": material, "preConsumerShare": pre_share,
                             "postConsumerShare": post_share})
-            keys += [pre_key, post_key]
         if lacking:
             raise _Incomplete(lacking)
-        return entries, [self.evidence(doc, keys)]
+        return entries, [self.evidence(doc, ["shares"])]
 
     def _materials(self) -> None:
         model = self.facts.model
@@ -529,9 +542,21 @@ class _Builder:
         scalar("capacityFade", "capacityFadeValue", "capacity_fade_pct", v.percent)
         scalar("remainingEnergy", "remainingEnergyValue", "remaining_energy_kwh", v.non_negative)
         scalar("remainingCapacity", "remainingCapacityValue", "remaining_capacity_ah", v.non_negative)
-        dynamic("negativeEvents", ("negative_events",), lambda f, stamp: [
-            {"negativeEvent": event, "lastUpdate": stamp}
-            for event in self._events(f["negative_events"], field=f"{rr}.negative_events")])
+
+        def events(f):
+            """The events listed, or none when the read-out says explicitly that none was recorded
+            (the vault drops empty lists, so an absent list means "not reported")."""
+            stamp = v.timestamp(f["measured_at"], field=f"{rr}.measured_at")
+            if "negative_events" in f:
+                listed = self._events(f["negative_events"], field=f"{rr}.negative_events")
+            elif f.get("no_negative_events") is True:
+                listed = []
+            else:
+                raise _Incomplete([f"{rr}.negative_events"])
+            return [{"negativeEvent": event, "lastUpdate": stamp} for event in listed]
+
+        self.from_doc(f"{PERF}.{bc}.negativeEvents", rr, ("measured_at",), events,
+                      optional=("negative_events", "no_negative_events"))
         temperature = (("timeExtremeHighTemp", "time_extreme_high_temp_min"),
                        ("timeExtremeLowTemp", "time_extreme_low_temp_min"),
                        ("timeExtremeHighTempCharging", "time_extreme_high_temp_charging_min"),
