@@ -19,6 +19,7 @@ from apps.evidence.models import EvidenceRevision, EvidenceType, RevisionStatus
 from apps.tenants.identifiers import is_valid_slug
 from apps.tenants.models import Organisation, OrganisationKind
 from apps.tenants.services import organisation_create
+from apps.traceability import services as register
 from apps.traceability.models import (
     Shipment,
     ShipmentDirection,
@@ -45,9 +46,11 @@ from .common import (
     MSG_SHIPMENT_NOT_OUTBOUND,
     TransferNotFoundError,
     activity_both,
+    announce,
     json_native,
     kg,
     ledger_append,
+    lock_chains,
     require,
 )
 
@@ -120,10 +123,13 @@ def shipment_dispatch(*, access: Access, shipment_id: UUID | str, receiver_id: U
             manifest_revision_id=manifest.pk, manifest_sha256=manifest.sha256, dispatched_on=dispatched_on,
             dispatched_at=timezone.now(), mass_tolerance_percent=Decimal(str(settings.CUSTODY_MASS_TOLERANCE_PERCENT)),
             unit_tolerance=settings.CUSTODY_UNIT_TOLERANCE)
-        shipment.status = ShipmentStatus.DISPATCHED
-        shipment.dispatch_date = dispatched_on
-        shipment.counterparty_organisation_id = receiver.pk
-        shipment.save(update_fields=["status", "dispatch_date", "counterparty_organisation_id", "updated_at"])
+        lock_chains(sender, receiver)
+        # The shipment becomes dispatched to this recycler through the register (its rules, its log).
+        if shipment.counterparty_organisation_id is None:
+            shipment = register.shipment_update(access=access, shipment=shipment,
+                                                data={"counterparty_platform": receiver.slug})
+        register.shipment_status_change(access=access, shipment=shipment, status=ShipmentStatus.DISPATCHED,
+                                        on=dispatched_on)
     entry = ledger_append(transfer=transfer, kind=LedgerKind.DISPATCHED, organisation=sender, actor=actor, payload={
         "declaration": declaration, "declaration_sha256": transfer.declaration_sha256, "sender": sender.pk,
         "receiver": receiver.pk, "mass_tolerance_percent": transfer.mass_tolerance_percent,
@@ -132,8 +138,8 @@ def shipment_dispatch(*, access: Access, shipment_id: UUID | str, receiver_id: U
     activity_both(transfer=transfer, parties=(sender, receiver), acting=sender, actor=actor, verb="custody.dispatched",
                   entry=entry, data={"receiver": receiver.name_en, "declared_net_mass_kg": kg(total),
                                      "declared_unit_count": len(codes)})
+    announce(transfer, LedgerKind.DISPATCHED, sender, receiver)
     return transfer
-
 
 
 def _free_slug(name: str) -> str:
