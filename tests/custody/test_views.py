@@ -4,6 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.roles import Role
 from apps.custody import services
@@ -276,3 +278,42 @@ def test_list_and_detail_pages_keep_a_query_budget(alpha, beta, people, make_shi
 def test_dashboard_panel_counts_what_waits(dispatched, beta, browse):
     page = browse(beta).get("/").content.decode()
     assert "incoming transfers to confirm" in page
+
+
+# --- cross-links from the register ---------------------------------------------------------------
+
+def test_register_shipment_page_shows_the_transfer_status_and_links_to_its_timeline(
+        dispatched, alpha, beta, people, browse, make_shipment):
+    sender = browse(alpha, Role.VIEWER)
+    plain = make_shipment(alpha)
+    with CaptureQueriesContext(connection) as without_transfer:
+        sender.get(f"/register/shipments/{plain.pk}/")
+    with CaptureQueriesContext(connection) as with_transfer:
+        page = sender.get(f"/register/shipments/{dispatched.shipment_id}/").content.decode()
+    def custody(captured):
+        return [q for q in captured.captured_queries if 'FROM "custody_' in q["sql"]]
+
+    # The section costs one query on a shipment without a transfer, two with one (transfer, discrepancies).
+    assert len(custody(without_transfer)) == 1 and len(custody(with_transfer)) == 2
+    section = page.split('data-testid="custody-section"', 1)[1].split("</section>", 1)[0]
+    assert "Dispatched" in section and beta.name_en in section
+    assert f'href="/custody/transfers/{dispatched.pk}/#timeline"' in section
+    assert sender.get(f"/custody/transfers/{dispatched.pk}/").status_code == 200
+
+    _user, access = people(beta)
+    services.transfer_confirm_receipt(access=access, transfer_id=dispatched.pk, received_on=date.today(),
+                                      net_mass_kg=Decimal("900.000"), unit_count=3, ticket=pdf(), **WEIGHED)
+    dispatched.refresh_from_db()
+    section = sender.get(f"/register/shipments/{dispatched.shipment_id}/").content.decode() \
+        .split('data-testid="custody-section"', 1)[1].split("</section>", 1)[0]
+    assert "Received" in section and "1 discrepancy" in section
+    # The recycler's own inbound shipment (made by the receipt) links to the same transfer.
+    receiver_page = browse(beta, Role.VIEWER).get(f"/register/shipments/{dispatched.inbound_shipment_id}/")
+    section = receiver_page.content.decode().split('data-testid="custody-section"', 1)[1]
+    assert alpha.name_en in section and f"/custody/transfers/{dispatched.pk}/#timeline" in section
+
+
+def test_register_shipment_page_without_a_transfer_has_no_custody_section(alpha, make_shipment, browse):
+    shipment = make_shipment(alpha)
+    page = browse(alpha, Role.VIEWER).get(f"/register/shipments/{shipment.pk}/").content.decode()
+    assert 'data-testid="custody-section"' not in page
