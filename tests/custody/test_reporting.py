@@ -58,3 +58,24 @@ def test_a_dispute_reports_nothing(dispatched, beta, people, in_tenant, django_c
         services.transfer_dispute(access=access, transfer_id=dispatched.pk, reason="Two packs are missing.")
     with in_tenant(beta):
         assert not ReportingEvent.objects.exists()
+
+
+def test_a_failing_reporting_hook_never_fails_the_confirmed_receipt(
+        dispatched, beta, people, in_tenant, monkeypatch, django_capture_on_commit_callbacks, caplog):
+    """The receipt is committed before exports reacts: a failure there is logged, the sync records it later."""
+    from apps.custody.models import Receipt
+    from apps.exports import receivers
+
+    def broken(**kwargs):
+        raise RuntimeError("reporting store unavailable")
+
+    monkeypatch.setattr(receivers, "reporting_events_from_custody", broken)
+    _user, access = people(beta)
+    with django_capture_on_commit_callbacks(execute=True):
+        _confirm(dispatched, access)
+    assert Receipt.objects.filter(transfer=dispatched).exists()
+    assert "not recorded" in caplog.text
+    with in_tenant(beta):
+        assert not ReportingEvent.objects.exists()
+        exports.reporting_events_sync(actor=Actor.system("nightly"), organisation=beta)
+        assert ReportingEvent.objects.get().source_id == dispatched.pk
