@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership
@@ -86,12 +86,13 @@ def dispatchable_shipments(*, organisation: Organisation,
 
 def manifest_revisions(*, organisation: Organisation, shipment_id: UUID | str) -> list[EvidenceRevision]:
     """Transport manifest revisions of the shipment that may be bound to a dispatch (not rejected or
-    superseded), newest first."""
+    superseded): accepted ones first, then newest first (the first is the default of a dispatch)."""
     with schema_context(organisation.schema_name):
         return list(EvidenceRevision.objects.filter(
             evidence__doc_type=EvidenceType.TRANSPORT_MANIFEST, evidence__shipments=shipment_id,
             status__in=[RevisionStatus.SUBMITTED, RevisionStatus.ACCEPTED],
-        ).select_related("evidence").order_by("-created_at", "-number"))
+        ).select_related("evidence").order_by(
+            Case(When(status=RevisionStatus.ACCEPTED, then=Value(0)), default=Value(1)), "-created_at", "-number"))
 
 
 def custody_counts(*, organisation: Organisation) -> dict[str, int]:

@@ -70,6 +70,29 @@ def test_dispatch_copies_the_declaration_and_marks_the_shipment_dispatched(alpha
     assert transfer.ledger_head == entry.hash and transfer.ledger_length == 1
 
 
+def test_dispatch_binds_the_accepted_manifest_before_a_newer_one_waiting_for_review(alpha, beta, people,
+                                                                                    make_shipment, in_tenant):
+    import hashlib
+
+    from apps.evidence.models import Evidence, EvidenceRevision, EvidenceType, RevisionStatus
+
+    shipment = make_shipment(alpha, manifest=False)
+    with in_tenant(alpha):
+        revisions = {}
+        for label, status in (("accepted", RevisionStatus.ACCEPTED), ("newer", RevisionStatus.SUBMITTED),
+                              ("rejected", RevisionStatus.REJECTED)):
+            evidence = Evidence.objects.create(doc_type=EvidenceType.TRANSPORT_MANIFEST, title=f"CMR {label}")
+            evidence.shipments.add(shipment)
+            revisions[label] = EvidenceRevision.objects.create(
+                evidence=evidence, number=1, storage_name=f"test/{label}.pdf", original_filename="cmr.pdf",
+                sha256=hashlib.sha256(label.encode()).hexdigest(), size=10, content_type="application/pdf",
+                status=status, rejection_reason="Illegible" if status == RevisionStatus.REJECTED else "")
+    _user, access = people(alpha)
+    transfer = services.shipment_dispatch(access=access, shipment_id=shipment.pk, receiver_id=beta.pk)
+    assert transfer.manifest_revision_id == revisions["accepted"].pk
+    assert transfer.manifest_sha256 == hashlib.sha256(b"accepted").hexdigest()
+
+
 @pytest.mark.parametrize("case,code", [
     ("inbound", "shipment_not_outbound"),
     ("no_manifest", "manifest_missing"),
