@@ -1,4 +1,5 @@
 """Writing the activity log: one entry per state change, in the same transaction as the change."""
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -25,11 +26,22 @@ class Actor:
         return cls(id=None, label=label, channel=Channel.SYSTEM)
 
 
-def _lock_chain() -> None:
+def _lock_chain(schema_name: str | None = None) -> None:
     # One writer at a time per schema: the chain head is read and extended under this lock,
     # which PostgreSQL releases at commit or rollback.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"activity:{connection.schema_name}"])
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                       [f"activity:{schema_name or connection.schema_name}"])
+
+
+def activity_chains_lock(schema_names: Iterable[str]) -> None:
+    """Take the activity-chain locks of several schemas now, in name order. A change that writes the logs
+    of more than one organisation (a custody step) takes them up front, so that two such changes never
+    wait for each other in a cycle whatever order their services record in. Inside a transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("activity_chains_lock must run inside the transaction of the change")
+    for schema_name in sorted(set(schema_names)):
+        _lock_chain(schema_name)
 
 
 def activity_record(*, actor: Actor, verb: str, obj: Any = None, object_type: str = "",

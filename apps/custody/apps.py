@@ -15,6 +15,23 @@ def dashboard_panel(request) -> dict | None:
     return {"title": _("Custody"), "template": "custody/_dashboard_panel.html", "data": counts}
 
 
+def shipment_section(request, shipment) -> dict | None:
+    """On the register's shipment page: the status of the shipment's transfer, with links to it and to its
+    timeline (outbound shipments it dispatched, or the inbound shipment a confirmed receipt created)."""
+    from .models import TransferStatus
+    from .selectors import custody_facts_for_shipments
+
+    organisation = getattr(request, "organisation", None)
+    if organisation is None:
+        return None
+    facts = custody_facts_for_shipments(organisation=organisation, shipment_ids=[shipment.pk]).get(shipment.pk)
+    if facts is None:
+        return None
+    return {"template": "custody/_shipment_section.html",
+            "data": {"facts": facts, "status_label": TransferStatus(facts.status).label,
+                     "counterparty": facts.receiver_name if facts.role == "sender" else facts.sender_name}}
+
+
 class CustodyConfig(AppConfig):
     name = "apps.custody"
     label = "custody"
@@ -27,6 +44,9 @@ class CustodyConfig(AppConfig):
 
         nav.register(nav.NavItem("custody", _("Custody"), "custody:index", "view", order=300))
         dashboard.register(dashboard_panel)
+        from apps.traceability.panels import register_shipment_section
+
+        register_shipment_section(shipment_section)
         verbs.register({
             "custody.dispatched": _("Shipment dispatched to a recycler"),
             "custody.received": _("Receipt confirmed"),

@@ -17,9 +17,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.access import Access
 from apps.accounts.roles import Role
-from apps.activity.services import Actor
-from apps.evidence import services as evidence_services
-from apps.evidence.doctypes import doctype
+from apps.evidence import services as vault
 from apps.evidence.models import EvidenceRevision, EvidenceType, RevisionStatus
 from apps.traceability.models import (
     BatteryUnit,
@@ -34,8 +32,6 @@ from apps.traceability.models import (
 
 from . import services
 from .models import Discrepancy, Transfer
-from .storage import file_store_bytes
-from .vault import evidence_file_add
 
 OLDER = "SEV-2025-0117"
 CURRENT = "SEV-2026-0042"
@@ -70,35 +66,35 @@ def _access(user, organisation) -> Access:
 
 
 def _manifest_key_fields(shipment: Shipment) -> dict[str, Any]:
-    """The consignment note's key fields under the vault's names (validated by its type registry), so the
-    checklist compares them with the shipment like any uploaded manifest."""
+    """The consignment note's key fields under the vault's names, so the checklist compares them with the
+    shipment like any uploaded manifest."""
     net = sum((m.net_mass_kg for m in shipment.masses.all()), Decimal(0))
     raw = {"document_number": f"CMR-{shipment.reference}", "carrier": "Sino-Euro Rail Logistics",
            "transport_mode": "rail", "net_mass_kg": net, "unit_count": shipment.shipment_units.count(),
-           "un_number": shipment.un_number or "UN3480", "dispatch_date": shipment.dispatch_date}
-    return doctype(EvidenceType.TRANSPORT_MANIFEST).validate({k: v for k, v in raw.items() if v not in (None, "")})
+           "un_number": shipment.un_number or "UN3480", "special_provision": "377", "packing_instruction": "P909",
+           "dispatch_date": shipment.dispatch_date}
+    return {k: v for k, v in raw.items() if v not in (None, "")}
 
 
-def _ensure_manifest(sinoev, shipment: Shipment, reviewer: Access | None = None) -> None:
+def _ensure_manifest(sinoev, shipment: Shipment, exporter: Access, reviewer: Access | None = None) -> None:
     """The shipment's manifest (once); accepted by SinoEV's compliance manager when `reviewer` is given."""
     with schema_context(sinoev.schema_name):
         if EvidenceRevision.objects.filter(evidence__doc_type=EvidenceType.TRANSPORT_MANIFEST,
                                            evidence__shipments=shipment,
                                            status__in=[RevisionStatus.SUBMITTED, RevisionStatus.ACCEPTED]).exists():
             return
-        stored = file_store_bytes(content=_pdf(f"CMR {shipment.reference}"), filename=f"cmr-{shipment.reference}.pdf",
-                                  schema_name=sinoev.schema_name)
-        revision = evidence_file_add(
-            doc_type=EvidenceType.TRANSPORT_MANIFEST, title=f"CMR {shipment.reference}", stored=stored,
-            actor=Actor.system("demo seed"), source="upload", reference=f"CMR-{shipment.reference}",
-            issuer="Sino-Euro Rail Logistics", effective_date=shipment.dispatch_date, shipments=[shipment],
+        revision = vault.evidence_upload(
+            access=exporter, doc_type=EvidenceType.TRANSPORT_MANIFEST, title=f"CMR {shipment.reference}",
+            upload=_upload(f"cmr-{shipment.reference}.pdf", f"CMR {shipment.reference}"),
+            reference=f"CMR-{shipment.reference}", issuer="Sino-Euro Rail Logistics",
+            effective_date=shipment.dispatch_date, links=vault.Links(shipments=[shipment]),
             key_fields=_manifest_key_fields(shipment))
         if reviewer is not None:
-            evidence_services.revision_accept(access=reviewer, revision=revision)
+            vault.revision_accept(access=reviewer, revision=revision)
 
 
-def _own_shipment(sinoev, ecocycle, *, reference: str, dispatch_date: date, masses: dict[str, str],
-                  units: int, reviewer: Access | None = None) -> Shipment:
+def _own_shipment(sinoev, ecocycle, exporter: Access, *, reference: str, dispatch_date: date,
+                  masses: dict[str, str], units: int, reviewer: Access | None = None) -> Shipment:
     with schema_context(sinoev.schema_name):
         shipment = Shipment.objects.filter(reference=reference).first()
         if shipment is None:
@@ -115,11 +111,11 @@ def _own_shipment(sinoev, ecocycle, *, reference: str, dispatch_date: date, mass
                 unit, _created = BatteryUnit.objects.get_or_create(
                     code=code, defaults={"scheme": CodeScheme.GBT34014, "level": UnitLevel.PACK, "status": "waste"})
                 ShipmentUnit.objects.get_or_create(shipment=shipment, unit=unit)
-    _ensure_manifest(sinoev, shipment, reviewer)
+    _ensure_manifest(sinoev, shipment, exporter, reviewer)
     return shipment
 
 
-def _register_demo_shipment(sinoev, ecocycle) -> Shipment | None:
+def _register_demo_shipment(sinoev, ecocycle, exporter: Access) -> Shipment | None:
     """The register's own demo shipment to EcoCycle, when its seeder made one that can be dispatched."""
     with schema_context(sinoev.schema_name):
         for shipment in (Shipment.objects.filter(direction=ShipmentDirection.OUTBOUND, status=ShipmentStatus.DRAFT)
@@ -131,25 +127,28 @@ def _register_demo_shipment(sinoev, ecocycle) -> Shipment | None:
                 break
         else:
             return None
-    _ensure_manifest(sinoev, shipment)
+    _ensure_manifest(sinoev, shipment, exporter)
     return shipment
 
 
 def _older_pathway(sinoev, ecocycle, exporter: Access, recycler: Access, reviewer: Access) -> None:
     # Its manifest was reviewed long ago: accepted (the current one still waits for review).
-    shipment = _own_shipment(sinoev, ecocycle, reference=OLDER, dispatch_date=date(2025, 11, 3),
+    shipment = _own_shipment(sinoev, ecocycle, exporter, reference=OLDER, dispatch_date=date(2025, 11, 3),
                              masses={"ncm": "8420.000"}, units=12, reviewer=reviewer)
     if Transfer.objects.filter(sender=sinoev, shipment_id=shipment.pk).exists():
         return
     transfer = services.shipment_dispatch(access=exporter, shipment_id=shipment.pk, receiver_id=ecocycle.pk)
     services.transfer_confirm_receipt(access=recycler, transfer_id=transfer.pk, received_on=date(2025, 11, 19),
                                       net_mass_kg=Decimal("8404.500"), unit_count=12, ticket_number="WB-25-1187",
+                                      gross_kg=Decimal("23130"), tare_kg=Decimal("14420"),
+                                      vehicle_registration="MD-EC 117",
                                       ticket=_upload("wb-25-1187.pdf", "Weighbridge ticket WB-25-1187 8404.5 kg"))
     lot = services.LotInput
     services.transfer_record_processing(
         access=recycler, transfer_id=transfer.pk, processed_on=date(2025, 12, 8),
         notes="Discharge, shredding and sieving at line 2; hydrometallurgical refining.",
-        assay_report=_upload("assay-bm-2512-04.pdf", "Assay report BM-2512-04"), lots=[
+        assay_report=_upload("assay-bm-2512-04.pdf", "Assay report BM-2512-04"), assay_laboratory="SGS Germany",
+        assay_sample_date=date(2025, 12, 5), assay_report_number="SGS-25-88412", lots=[
             lot("BM-2512-04", "black_mass", Decimal("3790.000"),
                 {"Ni": Decimal("19.8"), "Co": Decimal("6.1"), "Mn": Decimal("5.9"), "Li": Decimal("3.9")}),
             lot("NS-2512-11", "nickel_sulfate", Decimal("2960.000"), {"Ni": Decimal("22.1")}),
@@ -165,8 +164,8 @@ def _older_pathway(sinoev, ecocycle, exporter: Access, recycler: Access, reviewe
 
 def _current_pathway(sinoev, ecocycle, exporter: Access, recycler: Access) -> None:
     today = date.today()
-    shipment = _register_demo_shipment(sinoev, ecocycle) or _own_shipment(
-        sinoev, ecocycle, reference=CURRENT, dispatch_date=today - timedelta(days=12),
+    shipment = _register_demo_shipment(sinoev, ecocycle, exporter) or _own_shipment(
+        sinoev, ecocycle, exporter, reference=CURRENT, dispatch_date=today - timedelta(days=12),
         masses={"ncm": "9850.000", "lfp": "2750.000"}, units=18)
     if Transfer.objects.filter(sender=sinoev, shipment_id=shipment.pk).exists():
         return
@@ -176,6 +175,7 @@ def _current_pathway(sinoev, ecocycle, exporter: Access, recycler: Access) -> No
     services.transfer_confirm_receipt(
         access=recycler, transfer_id=transfer.pk, received_on=max(transfer.dispatched_on, today - timedelta(days=2)),
         net_mass_kg=received, unit_count=transfer.declared_unit_count, ticket_number="WB-26-0311",
+        gross_kg=received + Decimal("14380"), tare_kg=Decimal("14380"), vehicle_registration="MD-EC 311",
         ticket=_upload("wb-26-0311.pdf", f"Weighbridge ticket WB-26-0311 {received} kg"))
     discrepancy = Discrepancy.objects.filter(transfer=transfer).first()
     if discrepancy is not None:

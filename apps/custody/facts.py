@@ -104,3 +104,17 @@ class TimelineEntry:
     payload_sha256: str
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class ReceiptForReporting:
+    """A receipt confirmed by the recycler on the platform, as the recycler reports it to the traceability
+    platform ("waste batteries received"): exports turns it into a reporting event in the recycler's schema."""
+    transfer_id: UUID
+    shipment_reference: str  # the sender's reference
+    received_on: date
+    sender_name: str
+    net_mass_kg: Decimal
+    unit_codes: tuple[str, ...]  # the codes of the sender's shipment (what the digest in the ledger covers)
+    original_codes: tuple[str, ...]
+    inbound_shipment_id: UUID | None  # the recycler's own register row for what arrived

@@ -9,7 +9,7 @@ from .services import LotInput
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MASS = {"max_digits": 14, "decimal_places": 3, "min_value": Decimal(0)}
-FILE_HELP = _("PDF, PNG, JPEG or TIFF.")
+FILE_HELP = _("A PDF or a scan (PNG, JPEG, TIFF); it is checked and kept in your evidence vault.")
 
 
 class DispatchForm(forms.Form):
@@ -32,6 +32,9 @@ class ReceiptForm(forms.Form):
     net_mass_kg = forms.DecimalField(label=_("Received net mass (kg)"), **MASS)
     unit_count = forms.IntegerField(label=_("Units received"), min_value=0, max_value=2**31 - 1)
     ticket_number = forms.CharField(label=_("Weighbridge ticket number"), max_length=64, required=False)
+    gross_kg = forms.DecimalField(label=_("Gross weight on the ticket (kg)"), **MASS)
+    tare_kg = forms.DecimalField(label=_("Tare weight on the ticket (kg)"), **MASS)
+    vehicle_registration = forms.CharField(label=_("Vehicle registration"), max_length=40, required=False)
     ticket = forms.FileField(label=_("Weighbridge ticket"), help_text=FILE_HELP)
 
 
@@ -46,6 +49,7 @@ class PaperReceiptForm(forms.Form):
     received_on = forms.DateField(label=_("Received on"), widget=DATE)
     net_mass_kg = forms.DecimalField(label=_("Received net mass (kg)"), required=False, **MASS)
     unit_count = forms.IntegerField(label=_("Units received"), min_value=0, max_value=2**31 - 1, required=False)
+    receipt_number = forms.CharField(label=_("Receipt number"), max_length=100, required=False)
     document = forms.FileField(label=_("Signed receipt"), help_text=FILE_HELP)
 
 
@@ -88,6 +92,13 @@ class ProcessingForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), max_length=4000, required=False,
                             widget=forms.Textarea(attrs={"rows": 2}))
     assay_report = forms.FileField(label=_("Assay report"), required=False, help_text=FILE_HELP)
+    assay_laboratory = forms.CharField(label=_("Laboratory"), max_length=200, required=False,
+                                       help_text=_("Required with an assay report."))
+    assay_sample_date = forms.DateField(label=_("Sample date"), widget=DATE, required=False,
+                                        help_text=_("Required with an assay report."))
+    assay_report_number = forms.CharField(label=_("Report number"), max_length=100, required=False)
+    assay_lot = forms.CharField(label=_("Lot the report is for"), max_length=64, required=False,
+                                help_text=_("Its code; when empty, the first black mass lot with element contents."))
 
 
 class CertificateForm(forms.Form):

@@ -9,16 +9,16 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership
 from apps.evidence.models import EvidenceRevision, EvidenceType, RevisionStatus
 from apps.tenants.models import Organisation, OrganisationKind
-from apps.traceability.models import Shipment, ShipmentDirection, ShipmentStatus
+from apps.traceability.models import Shipment, ShipmentDirection, ShipmentStatus, ShipmentUnit
 
 from . import ledger
-from .facts import CustodyFacts, DiscrepancyFact, LotFact, ReceiptSource, TimelineEntry
+from .facts import CustodyFacts, DiscrepancyFact, LotFact, ReceiptForReporting, ReceiptSource, TimelineEntry
 from .models import Discrepancy, DiscrepancyComment, DiscrepancyStatus, LedgerEntry, Transfer, TransferStatus
 
 Direction = Literal["outgoing", "incoming"]
@@ -86,12 +86,13 @@ def dispatchable_shipments(*, organisation: Organisation,
 
 def manifest_revisions(*, organisation: Organisation, shipment_id: UUID | str) -> list[EvidenceRevision]:
     """Transport manifest revisions of the shipment that may be bound to a dispatch (not rejected or
-    superseded), newest first."""
+    superseded): accepted ones first, then newest first (the first is the default of a dispatch)."""
     with schema_context(organisation.schema_name):
         return list(EvidenceRevision.objects.filter(
             evidence__doc_type=EvidenceType.TRANSPORT_MANIFEST, evidence__shipments=shipment_id,
             status__in=[RevisionStatus.SUBMITTED, RevisionStatus.ACCEPTED],
-        ).select_related("evidence").order_by("-created_at", "-number"))
+        ).select_related("evidence").order_by(
+            Case(When(status=RevisionStatus.ACCEPTED, then=Value(0)), default=Value(1)), "-created_at", "-number"))
 
 
 def custody_counts(*, organisation: Organisation) -> dict[str, int]:
@@ -200,6 +201,32 @@ def custody_timeline_for_shipments(*, organisation: Organisation,
             organisation_name=e.organisation.name_en, actor_label=e.actor_label, payload=e.payload,
             payload_sha256=e.payload_sha256, prev_hash=e.prev_hash, hash=e.hash))
     return {shipment_of[pk]: tuple(rows) for pk, rows in by_transfer.items()}
+
+
+def custody_receipts_for_reporting(*, organisation: Organisation,
+                                   transfer_ids: Iterable[UUID | str] | None = None) -> list[ReceiptForReporting]:
+    """The receipts the organisation confirmed as receiver (optionally only these transfers), with the unit
+    codes of the sender's shipment read from the sender's schema. One query, plus one per sender."""
+    qs = (Transfer.objects.filter(receiver=organisation, receipt__isnull=False)
+          .select_related("sender", "receipt").order_by("dispatched_at", "id"))
+    if transfer_ids is not None:
+        qs = qs.filter(pk__in=[UUID(str(i)) for i in transfer_ids])
+    transfers = list(qs)
+    codes: dict[UUID, list[tuple[str, str]]] = {t.pk: [] for t in transfers}
+    by_sender: dict[str, dict[UUID, UUID]] = {}
+    for t in transfers:
+        by_sender.setdefault(t.sender.schema_name, {})[t.shipment_id] = t.pk
+    for schema_name, transfer_of in by_sender.items():
+        with schema_context(schema_name):
+            rows = (ShipmentUnit.objects.filter(shipment_id__in=list(transfer_of))
+                    .values_list("shipment_id", "unit__code", "unit__original_code").order_by("unit__code"))
+            for shipment_id, code, original in rows:
+                codes[transfer_of[shipment_id]].append((code, original))
+    return [ReceiptForReporting(
+        transfer_id=t.pk, shipment_reference=t.shipment_reference, received_on=t.receipt.received_on,
+        sender_name=t.sender.name_en, net_mass_kg=t.receipt.net_mass_kg, unit_codes=tuple(c for c, _o in codes[t.pk]),
+        original_codes=tuple(o for _c, o in codes[t.pk]), inbound_shipment_id=t.inbound_shipment_id)
+        for t in transfers]
 
 
 # --- verification -------------------------------------------------------------------------------

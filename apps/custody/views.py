@@ -16,6 +16,8 @@ from apps.accounts.guards import require
 from apps.accounts.roles import Perm
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
+from apps.evidence import services as vault
+from apps.evidence.views import upload_view
 from apps.tenants.models import OrganisationKind
 from apps.traceability.models import LotKind
 
@@ -156,11 +158,24 @@ def _own_step(request, transfer_id, *, is_receiver_step: bool):
     return transfer
 
 
-def _step(request, transfer_id, *, form_class, template, call, success, is_receiver_step=True, files=True):
+def _upload_refused(request, form, file_field: str) -> bool:
+    """A file the vault's upload handler stopped reading (larger than the vault's limit): say so on the
+    file's field, not "this field is required"."""
+    handler = getattr(request, "evidence_upload", None)
+    if handler is None or handler.refusal != "too_large":
+        return False
+    form.errors.pop(file_field, None)  # (validates the form first) "required": the file was not read
+    form.add_error(file_field if file_field in form.fields else None, str(vault.too_large_error().message))
+    return True
+
+
+def _step(request, transfer_id, *, form_class, template, call, success, is_receiver_step=True, file_field=None):
     """GET shows the step's form; POST runs the service and goes back to the transfer."""
     transfer = _own_step(request, transfer_id, is_receiver_step=is_receiver_step)
-    form = form_class(request.POST or None, request.FILES or None) if files else form_class(request.POST or None)
+    form = form_class(request.POST or None, request.FILES or None) if file_field else form_class(request.POST or None)
     context = {"transfer": transfer, "form": form}
+    if request.method == "POST" and file_field and _upload_refused(request, form, file_field):
+        return render(request, template, context, status=400)
     if request.method == "POST" and form.is_valid():
         try:
             call(transfer, form.cleaned_data)
@@ -171,19 +186,20 @@ def _step(request, transfer_id, *, form_class, template, call, success, is_recei
     return render(request, template, context, status=400 if form.errors else 200)
 
 
-@require(Perm.VIEW)
+@upload_view(Perm.VIEW)
 def transfer_confirm(request, transfer_id):
     def call(transfer, data):
         receipt = services.transfer_confirm_receipt(
             access=request.access, transfer_id=transfer.pk, received_on=data["received_on"],
             net_mass_kg=data["net_mass_kg"], unit_count=data["unit_count"], ticket=data["ticket"],
-            ticket_number=data["ticket_number"])
+            ticket_number=data["ticket_number"], gross_kg=data["gross_kg"], tare_kg=data["tare_kg"],
+            vehicle_registration=data["vehicle_registration"])
         if receipt.transfer.discrepancies.exists():
             messages.warning(request, _("The received figures differ from the declared ones beyond the "
                                         "tolerance: a discrepancy was opened."))
 
     return _step(request, transfer_id, form_class=ReceiptForm, template="custody/transfer_confirm.html", call=call,
-                 success=_("Receipt confirmed."))
+                 success=_("Receipt confirmed."), file_field="ticket")
 
 
 @require(Perm.VIEW)
@@ -194,33 +210,38 @@ def transfer_dispute(request, transfer_id):
                                   unit_count=data["unit_count"])
 
     return _step(request, transfer_id, form_class=DisputeForm, template="custody/transfer_dispute.html", call=call,
-                 success=_("Receipt disputed: a discrepancy was opened."), files=False)
+                 success=_("Receipt disputed: a discrepancy was opened."))
 
 
-@require(Perm.VIEW)
+@upload_view(Perm.VIEW)
 def transfer_paper_receipt(request, transfer_id):
     def call(transfer, data):
         services.transfer_attach_paper_receipt(
             access=request.access, transfer_id=transfer.pk, received_on=data["received_on"],
-            document=data["document"], net_mass_kg=data["net_mass_kg"], unit_count=data["unit_count"])
+            document=data["document"], net_mass_kg=data["net_mass_kg"], unit_count=data["unit_count"],
+            receipt_number=data["receipt_number"])
 
     return _step(request, transfer_id, form_class=PaperReceiptForm, template="custody/transfer_paper_receipt.html",
-                 call=call, success=_("Paper receipt attached."), is_receiver_step=False)
+                 call=call, success=_("Paper receipt attached."), is_receiver_step=False, file_field="document")
 
 
-@require(Perm.VIEW)
+@upload_view(Perm.VIEW)
 def transfer_processing(request, transfer_id):
     transfer = _own_step(request, transfer_id, is_receiver_step=True)
     form = ProcessingForm(request.POST or None, request.FILES or None)
     lots = LotFormSet(request.POST or None, prefix="lots")
     context = {"transfer": transfer, "form": form, "lots": lots}
+    if request.method == "POST" and _upload_refused(request, form, "assay_report"):
+        return render(request, "custody/transfer_processing.html", context, status=400)
     if request.method == "POST" and form.is_valid() and lots.is_valid():
         data = form.cleaned_data
         try:
             services.transfer_record_processing(
                 access=request.access, transfer_id=transfer.pk, processed_on=data["processed_on"],
                 lots=[lot for f in lots if (lot := f.lot()) is not None], notes=data["notes"],
-                assay_report=data["assay_report"])
+                assay_report=data["assay_report"], assay_laboratory=data["assay_laboratory"],
+                assay_sample_date=data["assay_sample_date"], assay_report_number=data["assay_report_number"],
+                assay_lot=data["assay_lot"])
         except ApplicationError as error:
             return _refused(request, form, error, "custody/transfer_processing.html", context)
         messages.success(request, _("Processing recorded."))
@@ -229,7 +250,7 @@ def transfer_processing(request, transfer_id):
     return render(request, "custody/transfer_processing.html", context, status=status)
 
 
-@require(Perm.VIEW)
+@upload_view(Perm.VIEW)
 def transfer_certificate(request, transfer_id):
     def call(transfer, data):
         services.transfer_issue_certificate(
@@ -237,7 +258,7 @@ def transfer_certificate(request, transfer_id):
             statement=data["statement"], signed_file=data["signed_file"])
 
     return _step(request, transfer_id, form_class=CertificateForm, template="custody/transfer_certificate.html",
-                 call=call, success=_("Certificate of recycling issued."))
+                 call=call, success=_("Certificate of recycling issued."), file_field="signed_file")
 
 
 def _discrepancy_action(request, discrepancy_id, form_class, call, success):

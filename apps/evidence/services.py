@@ -3,14 +3,18 @@
 Upload order (nothing half-stored): validate the metadata and key fields → stage the file locally while
 hashing it → inspect it → put it into storage → write the rows and the activity entry in one
 transaction. Any refusal before storage leaves nothing; any failure after it (a database error
-included) deletes the stored file before the error goes on. A caller must not wrap an upload in a
-transaction of its own that could still roll back after the upload returned: the nightly orphan sweep
-would then be what removes the file.
+included) deletes the stored file before the error goes on. A caller that uploads as one part of a
+larger change (a custody step: rows in two schemas, a ledger entry) runs that change in
+`atomic_with_uploads()`, which deletes the files its uploads stored when the change does not commit.
+Any other transaction of a caller that could still roll back after the upload returned leaves the file
+to the nightly orphan sweep.
 """
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import IO, Any
@@ -179,11 +183,41 @@ def _prepare_file(upload: IO[bytes] | Any, filename: str | None, expiry: date | 
     return _Prepared(staged, name, result.content_type, flags)
 
 
+# Files stored by uploads inside `atomic_with_uploads()` (None outside it).
+_stored_in_caller: ContextVar[list[str] | None] = ContextVar("evidence_stored_in_caller", default=None)
+
+
+@contextmanager
+def atomic_with_uploads() -> Iterator[None]:
+    """A transaction for a change that uploads evidence as one of its parts: when it does not commit
+    (a refusal or an error later in the caller's work, a failed commit), the files its uploads stored
+    are deleted again, so neither rows nor files remain. Nested blocks hand their files to the
+    enclosing one."""
+    stored: list[str] = []
+    enclosing = _stored_in_caller.get()
+    token = _stored_in_caller.set(stored)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for name in stored:
+            storage.delete(name)
+        raise
+    finally:
+        _stored_in_caller.reset(token)
+    if enclosing is not None:
+        enclosing.extend(stored)
+
+
 def _store_then(prepared: _Prepared, revision_id: uuid.UUID, write: Any) -> Any:
     """Store the staged file, then run `write(storage_name)` in a transaction; on any failure of the
-    transaction the stored file is deleted again."""
+    transaction the stored file is deleted again (and, inside `atomic_with_uploads`, on any failure of
+    the caller's transaction)."""
     try:
         name = storage.store(prepared.staged, storage.storage_name_for(connection.schema_name, revision_id))
+        caller = _stored_in_caller.get()
+        if caller is not None:
+            caller.append(name)
         try:
             with transaction.atomic():
                 return write(name)

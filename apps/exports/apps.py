@@ -38,6 +38,11 @@ class ExportsConfig(AppConfig):
         nav.register(nav.NavItem("passports", _("Passports"), "exports:passports", "view", order=700))
         nav.register(nav.NavItem("reporting", _("Platform reporting"), "exports:reporting", "view", order=710))
         dashboard.register(dashboard_panel)
+        from apps.custody.signals import transfer_changed
+
+        from .receivers import custody_receipt_reported
+
+        transfer_changed.connect(custody_receipt_reported, dispatch_uid="exports.custody_receipt_reported")
         verbs.register({
             "passport.issued": _("Battery passport issued"),
             "passport.status_changed": _("Battery passport status changed"),

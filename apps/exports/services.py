@@ -15,6 +15,8 @@ from apps.accounts.access import Access
 from apps.accounts.roles import Perm
 from apps.activity.services import Actor, activity_record
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.custody import selectors as custody
+from apps.custody.facts import ReceiptForReporting
 from apps.tenants.models import OrganisationKind
 from apps.traceability.models import BatteryUnit, MaterialLot, Shipment, ShipmentDirection, ShipmentStatus, UnitStatus
 
@@ -181,8 +183,17 @@ def _derive_from_register(organisation: Any) -> int:
     is_recycler = organisation.kind == OrganisationKind.RECYCLER
     shipments = Shipment.objects.prefetch_related("units", "masses")
     if is_recycler:
+        # Receipts confirmed through the custody ledger are reported from the transfer (source `custody`);
+        # the inbound shipment custody made for each of them is not reported a second time.
+        receipts = custody.custody_receipts_for_reporting(organisation=organisation)
+        for receipt in receipts:
+            created += _create_event(kind=ReportingEventKind.RECYCLER_RECEIPT, source_type=EventSource.CUSTODY,
+                                     source_id=receipt.transfer_id, occurred_on=receipt.received_on,
+                                     **_custody_receipt_values(receipt))
+        from_custody = [receipt.inbound_shipment_id for receipt in receipts if receipt.inbound_shipment_id]
         received = shipments.filter(direction=ShipmentDirection.INBOUND, arrival_date__isnull=False,
                                     status__in=[ShipmentStatus.RECEIVED, ShipmentStatus.CLOSED])
+        received = received.exclude(pk__in=from_custody)
         for shipment in received.exclude(pk__in=_known(ReportingEventKind.RECYCLER_RECEIPT)):
             codes, originals = _codes(list(shipment.units.all()))
             created += _create_event(
@@ -245,26 +256,49 @@ def reporting_events_sync(*, actor: Actor, organisation: Any = None) -> dict[str
     return {"created": created, "deadlines_recounted": recounted}
 
 
-# --- custody-ledger hook (wired after merge) -------------------------------------------------------
-# The custody ledger (apps/custody, not on main yet) records a recycler's confirmed receipt of a
-# transfer. After merge its `receipt_confirm` service calls this inside its transaction, in the
-# recycler's schema, so the receipt gets its 30-working-day upload deadline like a register receipt.
+# --- custody-ledger receipts -------------------------------------------------------------------------
+# A recycler's receipt confirmed through the custody ledger (apps/custody) is a "waste batteries received"
+# event in the recycler's schema. Custody announces its steps with `apps.custody.signals.transfer_changed`
+# after they commit; `apps.exports.receivers` records the event at once, and the sync above catches up on
+# any receipt it missed.
+
+def _custody_receipt_values(receipt: ReceiptForReporting) -> dict[str, Any]:
+    return {"counterparty": receipt.sender_name, "mass_kg": receipt.net_mass_kg,
+            "unit_codes": sorted(receipt.unit_codes), "original_codes": list(receipt.original_codes),
+            "related_shipment_ids": [receipt.inbound_shipment_id] if receipt.inbound_shipment_id else [],
+            "source_reference": receipt.shipment_reference[:64]}
+
 
 @transaction.atomic
 def reporting_event_from_custody_receipt(*, actor: Actor, transfer_id: UUID, received_on: date, counterparty: str,
                                          mass_kg: Decimal | None, unit_codes: list[str],
                                          original_codes: list[str] | None = None,
-                                         shipment_ids: list[UUID] | None = None) -> ReportingEvent:
+                                         shipment_ids: list[UUID] | None = None,
+                                         source_reference: str = "") -> ReportingEvent:
     event, created = ReportingEvent.objects.get_or_create(
         kind=ReportingEventKind.RECYCLER_RECEIPT, source_type=EventSource.CUSTODY, source_id=transfer_id,
         defaults={**_event_values(ReportingEventKind.RECYCLER_RECEIPT, received_on),
                   "counterparty": counterparty, "mass_kg": mass_kg, "unit_codes": sorted(unit_codes),
                   "original_codes": original_codes or [], "related_shipment_ids": shipment_ids or [],
-                  "source_reference": str(transfer_id)[:8]})
+                  "source_reference": (source_reference or str(transfer_id)[:8])[:64]})
     if created:
         activity_record(actor=actor, verb="reporting.event_recorded", obj=event,
                         data={"kind": event.kind, "source": "custody", "deadline": event.deadline.isoformat()})
     return event
+
+
+def reporting_events_from_custody(*, actor: Actor, organisation: Any, transfer_ids: list[UUID]) -> list[ReportingEvent]:
+    """The reporting events of these transfers' confirmed receipts, in the receiving organisation's schema
+    (the caller's); idempotent. Transfers the organisation did not receive, or not yet, give none."""
+    events = []
+    for receipt in custody.custody_receipts_for_reporting(organisation=organisation, transfer_ids=transfer_ids):
+        values = _custody_receipt_values(receipt)
+        events.append(reporting_event_from_custody_receipt(
+            actor=actor, transfer_id=receipt.transfer_id, received_on=receipt.received_on,
+            counterparty=values["counterparty"], mass_kg=values["mass_kg"], unit_codes=values["unit_codes"],
+            original_codes=values["original_codes"], shipment_ids=values["related_shipment_ids"],
+            source_reference=values["source_reference"]))
+    return events
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from .models import (
     UnitLevel,
     UnitStatus,
 )
+from .panels import shipment_sections
 from .trade_codes import format_hs
 
 PAGE_SIZE = 50
@@ -234,6 +235,7 @@ def shipment_detail(request, shipment_id):
         "can_edit": _can(request, Perm.REGISTER_EDIT),
         "next_statuses": [(s, ShipmentStatus(s).label) for s in
                           services.shipments.SHIPMENT_TRANSITIONS.get(shipment.status, ())],
+        "sections": shipment_sections(request, shipment),
     }
     return render(request, "traceability/shipment_detail.html", context)
 

@@ -339,7 +339,6 @@ CELERY_BEAT_SCHEDULE.update({
 # it per contract). Copied onto each transfer at dispatch, so changing it never rewrites history.
 CUSTODY_MASS_TOLERANCE_PERCENT = env("CUSTODY_MASS_TOLERANCE_PERCENT", default="0.5")  # a decimal, as text
 CUSTODY_UNIT_TOLERANCE = env.int("CUSTODY_UNIT_TOLERANCE", default=0)  # every battery is counted
-CUSTODY_MAX_FILE_BYTES = env.int("CUSTODY_MAX_FILE_BYTES", default=25 * 1024 * 1024)
 # --- Checklists (apps.checklists) ----------------------------------------------------------------
 # Seconds a re-evaluation waits after a change so that the changes that follow join it (coalescing).
 CHECKLIST_DEBOUNCE_SECONDS = env.float("CHECKLIST_DEBOUNCE_SECONDS", default=2.0)

@@ -86,3 +86,19 @@ def test_verifier_detects_a_removed_entry(alpha, in_tenant):
 def test_verify_command_for_one_unknown_schema_fails_clearly(db, organisations):
     with pytest.raises(CommandError, match="No organisation"):
         call_command("verify_activity", "--schema", "nope")
+
+
+def test_the_chains_of_several_organisations_are_locked_up_front(alpha, beta):
+    """A change writing two organisations' logs takes both chain locks at once (held to the end of the
+    transaction), so it never holds one while waiting for the other."""
+    from apps.activity.services import activity_chains_lock
+
+    def held() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        before = held()
+        activity_chains_lock([beta.schema_name, alpha.schema_name, beta.schema_name])
+        assert held() == before + 2

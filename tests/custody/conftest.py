@@ -16,10 +16,12 @@ from apps.tenants.models import Organisation
 from apps.tenants.services import organisation_create
 from apps.traceability.models import BatteryUnit, CodeScheme, Shipment, ShipmentMass, ShipmentUnit, UnitLevel
 from tests.conftest import access_for
+from tests.evidence.files import make_pdf
 
 GAMMA = {"slug": "gamma", "name_en": "Gamma Recycling S.A.", "name_zh": "伽马回收公司", "kind": "recycler",
          "country": "FR"}
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# What a weighbridge ticket states besides the net mass (the vault's `weighbridge_ticket` requires both).
+WEIGHED = {"gross_kg": Decimal("15010.000"), "tare_kg": Decimal("14000.000")}
 
 
 def ensure_gamma() -> Organisation:
@@ -41,7 +43,9 @@ def gamma(organisations) -> Organisation:
 
 
 def pdf(name: str = "ticket.pdf", extra: bytes = b"") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF + extra, content_type="application/pdf")
+    """A real PDF (the vault inspects it); `extra` makes its bytes differ from another one's."""
+    return SimpleUploadedFile(name, make_pdf(f"{name} {extra.decode(errors='replace')}"),
+                              content_type="application/pdf")
 
 
 @pytest.fixture
@@ -104,7 +108,7 @@ def received(dispatched, beta, people):
     """The same transfer, received within the tolerance."""
     _user, access = people(beta)
     services.transfer_confirm_receipt(access=access, transfer_id=dispatched.pk, received_on=date.today(),
-                                      net_mass_kg=Decimal("998.000"), unit_count=3, ticket=pdf())
+                                      net_mass_kg=Decimal("998.000"), unit_count=3, ticket=pdf(), **WEIGHED)
     dispatched.refresh_from_db()
     return dispatched
 

@@ -9,6 +9,7 @@ from apps.accounts import services as account_services
 from apps.accounts.roles import Role
 from apps.custody import services
 from apps.custody.models import Discrepancy, LedgerEntry, Receipt, Transfer
+from tests.evidence.files import make_pdf, multipart
 
 from .conftest import pdf
 
@@ -31,7 +32,8 @@ def api(people, client_for):
 
 
 def receipt(mass="1000", units=3, **extra):
-    return {"received_on": TODAY, "net_mass_kg": mass, "unit_count": units, "ticket": pdf(), **extra}
+    return {"received_on": TODAY, "net_mass_kg": mass, "unit_count": units, "gross_kg": "15010", "tare_kg": "14000",
+            "ticket": pdf(), **extra}
 
 
 def test_wms_confirms_a_receipt_and_a_replay_is_a_conflict(dispatched, beta, api):
@@ -103,10 +105,31 @@ def test_bad_input_gets_field_messages(dispatched, beta, api):
                         {"received_on": "yesterday", "net_mass_kg": "-1", "unit_count": "many"})
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid" and set(body["fields"]) == {"received_on", "net_mass_kg", "unit_count", "ticket"}
+    assert body["code"] == "invalid" and set(body["fields"]) == {"received_on", "net_mass_kg", "unit_count", "ticket",
+                                                                 "gross_kg", "tare_kg"}
     response = wms.post(f"/api/v1/custody/transfers/{dispatched.pk}/receipt/", receipt(received_on="2099-01-01"),
                         HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 400 and response.json()["fields"] == {"received_on": ["日期不能晚于今天。"]}
+
+
+@pytest.mark.parametrize("filename,code", [("../../ticket.pdf", "filename_path"), ("ticket\u202egpj.pdf",
+                                                                                     "filename_control")])
+def test_ticket_names_are_checked_as_sent_by_the_vault(dispatched, beta, api, filename, code):
+    """The WMS's file name reaches the vault's checks unchanged (its raw-name parser), as for any upload."""
+    fields = {k: v for k, v in receipt().items() if k != "ticket"}
+    body, content_type = multipart(fields, [("ticket", filename, make_pdf("ticket"), "application/pdf")])
+    response = api(beta).post(f"/api/v1/custody/transfers/{dispatched.pk}/receipt/", body, content_type=content_type)
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == code and list(response.json()["fields"]) == ["ticket"]
+    assert not Receipt.objects.exists()
+
+
+def test_a_ticket_over_the_vault_limit_is_refused_while_streaming(dispatched, beta, api, settings):
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 200
+    response = api(beta).post(f"/api/v1/custody/transfers/{dispatched.pk}/receipt/", receipt())
+    assert response.status_code == 400
+    assert response.json()["code"] == "too_large" and list(response.json()["fields"]) == ["ticket"]
+    assert not Receipt.objects.exists()
 
 
 def test_dispatch_list_and_detail_through_the_api(alpha, beta, make_shipment, api, django_assert_max_num_queries):
@@ -158,8 +181,9 @@ def test_processing_certificate_and_ledger_through_the_api(received, alpha, beta
 
 def test_processing_accepts_multipart_with_lots_as_json_text(received, beta, api):
     response = api(beta).post(f"/api/v1/custody/transfers/{received.pk}/processing/", {
-        "processed_on": TODAY, "lots": '[{"code": "BM-M", "kind": "black_mass", "mass_kg": "100"}]',
-        "assay_report": pdf("assay.pdf")})
+        "processed_on": TODAY,
+        "lots": '[{"code": "BM-M", "kind": "black_mass", "mass_kg": "100", "elements": {"Co": "6"}}]',
+        "assay_report": pdf("assay.pdf"), "assay_laboratory": "SGS", "assay_sample_date": TODAY})
     assert response.status_code == 201, response.content
     assert response.json()["processing"]["assay_sha256"]
 

@@ -1,5 +1,5 @@
 """Two recycler users confirm the same transfer at the same moment, each on its own database connection:
-exactly one receipt, one clear conflict, one ledger entry, one stored ticket."""
+exactly one receipt, one clear conflict, one ledger entry, one stored ticket (the vault's)."""
 import threading
 from datetime import date
 from decimal import Decimal
@@ -15,7 +15,7 @@ from apps.core.errors import ApplicationError
 from apps.custody import services
 from apps.custody.models import LedgerEntry, Receipt
 
-from .conftest import pdf
+from .conftest import WEIGHED, pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,20 +33,21 @@ def test_two_simultaneous_confirmations_make_exactly_one_receipt(committed, peop
     _u, exporter = people(alpha)
     transfer = services.shipment_dispatch(access=exporter, shipment_id=shipment.pk, receiver_id=beta.pk)
     accesses = [people(beta, Role.STAFF)[1], people(beta, Role.COMPLIANCE_MANAGER)[1]]
-    files_before = _files(f"{beta.schema_name}/custody")
+    files_before = _files(f"{beta.schema_name}/evidence")
 
-    # Both requests get past the unlocked checks and store their ticket before either takes the row lock.
-    both_stored = threading.Barrier(2, timeout=20)
-    from apps.custody.services import common
+    # Both requests get past the unlocked checks before either takes the row lock; the loser then waits for
+    # the winner's commit, sees the receipt and stores nothing.
+    both_checked = threading.Barrier(2, timeout=20)
+    from apps.custody.services import receipt as receipt_services
 
-    real_store = common.file_store
+    real_check = receipt_services.check_key_fields
 
-    def store_then_wait(**kwargs):
-        stored = real_store(**kwargs)
-        both_stored.wait()
-        return stored
+    def check_then_wait(*args, **kwargs):
+        checked = real_check(*args, **kwargs)
+        both_checked.wait()
+        return checked
 
-    monkeypatch.setattr(common, "file_store", store_then_wait)
+    monkeypatch.setattr(receipt_services, "check_key_fields", check_then_wait)
     start = threading.Barrier(2, timeout=20)
     outcomes: list[object] = []
 
@@ -55,7 +56,7 @@ def test_two_simultaneous_confirmations_make_exactly_one_receipt(committed, peop
             start.wait()
             outcomes.append(services.transfer_confirm_receipt(
                 access=access, transfer_id=transfer.pk, received_on=date.today(), net_mass_kg=Decimal(mass),
-                unit_count=3, ticket=pdf(extra=mass.encode())))
+                unit_count=3, ticket=pdf(extra=mass.encode()), **WEIGHED))
         except ApplicationError as error:
             outcomes.append(error)
         finally:
@@ -77,4 +78,4 @@ def test_two_simultaneous_confirmations_make_exactly_one_receipt(committed, peop
         "dispatched", "received"]
     with schema_context(beta.schema_name):
         assert ActivityEntry.objects.filter(verb="custody.received").count() == 1
-    assert len(_files(f"{beta.schema_name}/custody") - files_before) == 1  # the loser's ticket was removed
+    assert len(_files(f"{beta.schema_name}/evidence") - files_before) == 1  # the loser stored no ticket

@@ -14,7 +14,7 @@ from apps.custody.selectors import (
     transfer_list,
 )
 
-from .conftest import pdf
+from .conftest import WEIGHED, pdf
 
 
 def test_tolerance_is_a_percentage_of_the_declared_mass_and_units_must_match():
@@ -60,7 +60,7 @@ def test_facts_for_the_receiver_are_keyed_by_its_inbound_shipment(received, beta
 def test_facts_show_an_open_discrepancy(dispatched, beta, people):
     _u, recycler = people(beta)
     services.transfer_confirm_receipt(access=recycler, transfer_id=dispatched.pk, received_on=date.today(),
-                                      net_mass_kg=Decimal("900"), unit_count=3, ticket=pdf())
+                                      net_mass_kg=Decimal("900"), unit_count=3, ticket=pdf(), **WEIGHED)
     fact = custody_facts_for_shipments(organisation=dispatched.sender, shipment_ids=[dispatched.shipment_id])[
         dispatched.shipment_id]
     assert fact.has_open_discrepancy and fact.discrepancies[0].kind == "tolerance"

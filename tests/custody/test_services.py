@@ -23,14 +23,15 @@ from apps.evidence.models import Evidence, EvidenceRevision, EvidenceType
 from apps.tenants.models import Organisation
 from apps.traceability.models import LotElement, MaterialLot, Shipment, ShipmentStatus
 
-from .conftest import pdf
+from .conftest import WEIGHED, pdf
 
 TODAY = date.today()
 
 
-def confirm(transfer, access, *, mass="1000.000", units=3, received_on=TODAY, ticket=None):
+def confirm(transfer, access, *, mass="1000.000", units=3, received_on=TODAY, ticket=None, **weighed):
     return services.transfer_confirm_receipt(access=access, transfer_id=transfer.pk, received_on=received_on,
-                                             net_mass_kg=Decimal(mass), unit_count=units, ticket=ticket or pdf())
+                                             net_mass_kg=Decimal(mass), unit_count=units, ticket=ticket or pdf(),
+                                             **{**WEIGHED, **weighed})
 
 
 def files_under(prefix: str) -> set[str]:
@@ -67,6 +68,29 @@ def test_dispatch_copies_the_declaration_and_marks_the_shipment_dispatched(alpha
     assert entry.seq == 1 and entry.kind == "dispatched" and entry.organisation_id == alpha.pk
     assert entry.payload["declaration"]["declared_net_mass_kg"] == "1000.500"
     assert transfer.ledger_head == entry.hash and transfer.ledger_length == 1
+
+
+def test_dispatch_binds_the_accepted_manifest_before_a_newer_one_waiting_for_review(alpha, beta, people,
+                                                                                    make_shipment, in_tenant):
+    import hashlib
+
+    from apps.evidence.models import Evidence, EvidenceRevision, EvidenceType, RevisionStatus
+
+    shipment = make_shipment(alpha, manifest=False)
+    with in_tenant(alpha):
+        revisions = {}
+        for label, status in (("accepted", RevisionStatus.ACCEPTED), ("newer", RevisionStatus.SUBMITTED),
+                              ("rejected", RevisionStatus.REJECTED)):
+            evidence = Evidence.objects.create(doc_type=EvidenceType.TRANSPORT_MANIFEST, title=f"CMR {label}")
+            evidence.shipments.add(shipment)
+            revisions[label] = EvidenceRevision.objects.create(
+                evidence=evidence, number=1, storage_name=f"test/{label}.pdf", original_filename="cmr.pdf",
+                sha256=hashlib.sha256(label.encode()).hexdigest(), size=10, content_type="application/pdf",
+                status=status, rejection_reason="Illegible" if status == RevisionStatus.REJECTED else "")
+    _user, access = people(alpha)
+    transfer = services.shipment_dispatch(access=access, shipment_id=shipment.pk, receiver_id=beta.pk)
+    assert transfer.manifest_revision_id == revisions["accepted"].pk
+    assert transfer.manifest_sha256 == hashlib.sha256(b"accepted").hexdigest()
 
 
 @pytest.mark.parametrize("case,code", [
@@ -183,12 +207,12 @@ def test_a_third_organisation_cannot_see_confirm_or_dispute(dispatched, gamma, p
 def test_a_receipt_cannot_be_confirmed_twice_and_the_second_ticket_is_not_kept(dispatched, beta, people):
     _user, access = people(beta)
     confirm(dispatched, access)
-    before = files_under(f"{beta.schema_name}/custody")
+    before = files_under(f"{beta.schema_name}/evidence")
     with pytest.raises(ApplicationError) as error:
         confirm(dispatched, access, ticket=pdf(extra=b"second"))
     assert error.value.code == "already_received" and error.value.status == 409
     assert Receipt.objects.filter(transfer=dispatched).count() == 1
-    assert files_under(f"{beta.schema_name}/custody") == before
+    assert files_under(f"{beta.schema_name}/evidence") == before
 
 
 @pytest.mark.parametrize("kwargs,code,field", [
@@ -207,31 +231,92 @@ def test_bad_receipt_figures_are_refused_and_nothing_is_stored(dispatched, beta,
         assert not Evidence.objects.exists() and not Shipment.objects.exists()
 
 
-@pytest.mark.parametrize("content,code", [(b"", "file_empty"), (b"MZ\x90\x00 not a document", "file_type")])
-def test_a_bad_ticket_file_is_refused(dispatched, beta, people, content, code):
+@pytest.mark.parametrize("name,content,code", [
+    ("ticket.pdf", b"", "empty"),
+    ("ticket.pdf", b"MZ\x90\x00 not a document", "executable"),
+    ("ticket.pdf", b"<html><script>alert(1)</script></html>", "active_content"),
+    ("ticket.pdf", b"%PDF-1.4 broken", "pdf_malformed"),
+    ("ticket.exe", None, "type_not_allowed"),
+])
+def test_a_bad_ticket_file_is_refused_by_the_vault_checks(dispatched, beta, people, in_tenant, name, content, code):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     _user, access = people(beta)
+    before = files_under(f"{beta.schema_name}/evidence")
+    ticket = pdf(name) if content is None else SimpleUploadedFile(name, content)
     with pytest.raises(ApplicationError) as error:
-        confirm(dispatched, access, ticket=SimpleUploadedFile("ticket.pdf", content))
+        confirm(dispatched, access, ticket=ticket)
     assert error.value.code == code and error.value.field == "ticket"
+    assert not Receipt.objects.exists()
+    with in_tenant(beta):
+        assert not Evidence.objects.exists() and not Shipment.objects.exists()
+    assert files_under(f"{beta.schema_name}/evidence") == before
+
+
+def test_a_file_over_the_vault_limit_is_refused(dispatched, beta, people, settings):
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 100
+    _user, access = people(beta)
+    with pytest.raises(ApplicationError) as error:
+        confirm(dispatched, access)
+    assert (error.value.code, error.value.field) == ("too_large", "ticket")
     assert not Receipt.objects.exists()
 
 
-def test_a_failure_after_the_file_was_stored_removes_it(dispatched, beta, people, monkeypatch):
+@pytest.mark.parametrize("weighed,field,code", [
+    ({"gross_kg": None}, "gross_kg", "required"),
+    ({"tare_kg": None}, "tare_kg", "required"),
+    ({"gross_kg": Decimal("100"), "tare_kg": Decimal("200")}, "tare_kg", "tare_above_gross"),
+])
+def test_the_ticket_key_fields_follow_the_vault(dispatched, beta, people, weighed, field, code):
     _user, access = people(beta)
-    before = files_under(f"{beta.schema_name}/custody")
+    with pytest.raises(ApplicationError) as error:
+        confirm(dispatched, access, **weighed)
+    assert (error.value.code, error.value.field) == ("key_fields_invalid", field)
+    assert error.value.extra["errors"][0]["code"] == code
+    assert not Receipt.objects.exists()
+
+
+def test_the_ticket_is_a_vault_revision_with_the_vaults_key_fields(dispatched, beta, people, in_tenant):
+    _user, access = people(beta)
+    receipt = confirm(dispatched, access, mass="998.5", ticket_number="WB-77", vehicle_registration="MD EC 42")
+    with in_tenant(beta):
+        revision = EvidenceRevision.objects.select_related("evidence").get(pk=receipt.ticket_revision_id)
+        assert revision.key_fields == {"ticket_number": "WB-77", "gross_kg": "15010", "tare_kg": "14000",
+                                       "net_kg": "1010", "weighed_on": TODAY.isoformat(),
+                                       "vehicle_registration": "MD EC 42"}
+        assert revision.status == "submitted" and revision.evidence.current_revision_id == revision.pk
+        assert revision.storage_name == f"{beta.schema_name}/evidence/{revision.pk}"
+        assert ActivityEntry.objects.filter(verb="evidence.uploaded", object_id=str(revision.pk)).count() == 1
+        inbound_id = Transfer.objects.get(pk=dispatched.pk).inbound_shipment_id
+        assert ActivityEntry.objects.filter(verb="shipment.created", object_id=str(inbound_id)).count() == 1
+
+
+def test_a_failure_after_the_file_was_stored_leaves_no_row_and_no_file(dispatched, beta, people, monkeypatch,
+                                                                      in_tenant):
+    _user, access = people(beta)
+    before = files_under(f"{beta.schema_name}/evidence")
+    stored = []
+    from apps.custody.services import receipt as receipt_services
+
+    real_upload = receipt_services.vault_upload
+
+    def upload_then_remember(**kwargs):
+        revision = real_upload(**kwargs)
+        stored.append(revision.storage_name)
+        return revision
 
     def broken(**kwargs):
         raise RuntimeError("disk on fire")
 
-    from apps.custody.services import receipt as receipt_services
-
-    monkeypatch.setattr(receipt_services, "_inbound_shipment_create", lambda *a, **k: broken())
+    monkeypatch.setattr(receipt_services, "vault_upload", upload_then_remember)
+    monkeypatch.setattr(receipt_services, "activity_both", broken)
     with pytest.raises(RuntimeError):
         confirm(dispatched, access)
-    assert files_under(f"{beta.schema_name}/custody") == before
+    assert len(stored) == 1  # the ticket had been stored before the step failed
+    assert files_under(f"{beta.schema_name}/evidence") == before
     assert not Receipt.objects.exists()
+    with in_tenant(beta):
+        assert not Evidence.objects.exists() and not Shipment.objects.exists()
 
 
 def test_viewer_of_the_recycler_cannot_confirm(dispatched, beta, people):
@@ -348,6 +433,35 @@ def test_processing_refusals(received, dispatched, beta, alpha, people, in_tenan
         assert MaterialLot.objects.count() == 1  # only the one the test registered
 
 
+def test_the_assay_report_goes_into_the_vault_for_one_lot_and_the_lots_refer_to_it(received, beta, people,
+                                                                                    in_tenant):
+    _u, recycler = people(beta)
+    lot = services.LotInput
+    lots = [lot("NS-1", "nickel_sulfate", Decimal("300"), {"Ni": Decimal("22")}),
+            lot("BM-1", "black_mass", Decimal("420"), {"Co": Decimal("8.2"), "Ni": Decimal("21.5")})]
+    with pytest.raises(ApplicationError) as error:  # a report needs its laboratory and sample date
+        services.transfer_record_processing(access=recycler, transfer_id=received.pk, processed_on=TODAY, lots=lots,
+                                            assay_report=pdf("assay.pdf"))
+    assert (error.value.code, error.value.field) == ("key_fields_invalid", "assay_laboratory")
+    assert {p["field"] for p in error.value.extra["errors"]} == {"laboratory", "sample_date"}
+    with pytest.raises(ApplicationError) as error:
+        services.transfer_record_processing(access=recycler, transfer_id=received.pk, processed_on=TODAY, lots=lots,
+                                            assay_report=pdf("assay.pdf"), assay_laboratory="SGS",
+                                            assay_sample_date=TODAY, assay_lot="XX-9")
+    assert (error.value.code, error.value.field) == ("assay_lot_unknown", "assay_lot")
+    record = services.transfer_record_processing(
+        access=recycler, transfer_id=received.pk, processed_on=TODAY, lots=lots, assay_report=pdf("assay.pdf"),
+        assay_laboratory="SGS Germany", assay_sample_date=TODAY, assay_report_number="SGS-1")
+    with in_tenant(beta):
+        revision = EvidenceRevision.objects.select_related("evidence").get(pk=record.assay_revision_id)
+        assert revision.evidence.doc_type == EvidenceType.ASSAY_REPORT
+        assert revision.key_fields == {"report_number": "SGS-1", "lot_code": "BM-1", "laboratory": "SGS Germany",
+                                       "sample_date": TODAY.isoformat(), "elements": {"Co": "8.2", "Ni": "21.5"}}
+        assert list(revision.evidence.shipments.values_list("pk", flat=True)) == [received.inbound_shipment_id]
+        assert set(LotElement.objects.values_list("assay_revision_id", flat=True)) == {revision.pk}
+        assert ActivityEntry.objects.filter(verb="lot.created").count() == 2
+
+
 def test_processing_needs_a_receipt(dispatched, beta, people):
     _u, recycler = people(beta)
     with pytest.raises(ApplicationError) as error:
@@ -371,6 +485,9 @@ def test_certificate_references_the_transfer_and_is_issued_once(processed, beta,
         revision = EvidenceRevision.objects.get(pk=certificate.file_revision_id)
         assert revision.evidence.doc_type == EvidenceType.RECYCLING_CERTIFICATE
         assert revision.evidence.lots.count() == 2
+        assert revision.key_fields == {"certificate_number": "CR-2026-001",
+                                       "shipment_reference": processed.shipment_reference, "recycler": beta.name_en,
+                                       "treated_mass_kg": "998", "treated_on": TODAY.isoformat()}
     with pytest.raises(ApplicationError) as error:
         services.transfer_issue_certificate(access=recycler, transfer_id=processed.pk, number="CR-2026-002",
                                             issued_on=TODAY)
@@ -433,9 +550,9 @@ def test_paper_receipt_is_evidence_of_the_sender_unconfirmed_by_the_counterparty
     with in_tenant(alpha):
         revision = EvidenceRevision.objects.select_related("evidence").get(pk=paper.revision_id)
         assert revision.evidence.doc_type == EvidenceType.RECEIPT
-        # The vault's key fields of a receipt; "unconfirmed" is the custody fact below, not a key field.
         assert revision.key_fields == {"received_on": TODAY.isoformat(), "received_net_mass_kg": "1000",
                                        "receiver": beta.name_en}
+        assert list(revision.evidence.shipments.values_list("pk", flat=True)) == [dispatched.shipment_id]
     facts = custody_facts_for_shipments(organisation=alpha, shipment_ids=[dispatched.shipment_id])
     fact = facts[dispatched.shipment_id]
     assert fact.receipt_source == "paper" and fact.confirmed_by_counterparty is False

@@ -4,13 +4,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.roles import Role
 from apps.custody import services
 from apps.custody.models import Discrepancy, Receipt, Transfer, TransferStatus
 from apps.traceability.models import MaterialLot
 
-from .conftest import pdf
+from .conftest import WEIGHED, pdf
 
 TODAY = date.today().isoformat()
 TRANSFER_PAGES = ["", "confirm/", "dispute/", "paper-receipt/", "processing/", "certificate/"]
@@ -28,7 +30,7 @@ def browse(client_for, people):
 
 def receipt_form(mass="1000", units=3, **extra):
     return {"received_on": TODAY, "net_mass_kg": mass, "unit_count": units, "ticket_number": "WB-7",
-            "ticket": pdf(), **extra}
+            "gross_kg": "15010", "tare_kg": "14000", "ticket": pdf(), **extra}
 
 
 # --- isolation --------------------------------------------------------------------------------------
@@ -163,10 +165,18 @@ def test_bad_receipt_input_gets_a_clear_message(dispatched, beta, browse, data, 
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         form["ticket"] = SimpleUploadedFile("virus.exe", b"MZ\x90\x00\x03 binary")
-        message = "The file must be a PDF, PNG, JPEG or TIFF document."
+        message = "Programs are never accepted."  # the vault's own check
     response = browse(beta).post(f"/custody/transfers/{dispatched.pk}/confirm/", form)
     assert response.status_code == 400
     assert message in response.content.decode()
+    assert not Receipt.objects.exists()
+
+
+def test_a_ticket_over_the_vault_limit_is_refused_on_its_field(dispatched, beta, browse, settings):
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 200
+    response = browse(beta).post(f"/custody/transfers/{dispatched.pk}/confirm/", receipt_form())
+    assert response.status_code == 400
+    assert "The file is larger than the limit of 200 bytes." in response.content.decode()
     assert not Receipt.objects.exists()
 
 
@@ -204,7 +214,8 @@ def test_processing_and_certificate_through_the_pages(received, beta, alpha, bro
                        {"processed_on": TODAY, **lots, "lots-2-code": "orphan"})
     assert half.status_code == 400 and "Give each lot a code, a kind and a mass." in half.content.decode()
     response = client.post(f"/custody/transfers/{received.pk}/processing/",
-                           {"processed_on": TODAY, "assay_report": pdf("assay.pdf"), **lots})
+                           {"processed_on": TODAY, "assay_report": pdf("assay.pdf"), "assay_laboratory": "SGS",
+                            "assay_sample_date": TODAY, **lots})
     assert response.status_code == 302
     with in_tenant(beta):
         assert set(MaterialLot.objects.values_list("code", flat=True)) == {"BM-77", "LC-77"}
@@ -251,7 +262,7 @@ def test_list_and_detail_pages_keep_a_query_budget(alpha, beta, people, make_shi
         shipment = make_shipment(alpha)
         transfer = services.shipment_dispatch(access=exporter, shipment_id=shipment.pk, receiver_id=beta.pk)
         services.transfer_confirm_receipt(access=recycler, transfer_id=transfer.pk, received_on=date.today(),
-                                          net_mass_kg=Decimal("900"), unit_count=3, ticket=pdf())
+                                          net_mass_kg=Decimal("900"), unit_count=3, ticket=pdf(), **WEIGHED)
     services.discrepancy_comment(access=exporter, discrepancy_id=Discrepancy.objects.first().pk, body="?")
     client, recycler_client = browse(alpha), browse(beta)
     client.get("/custody/outgoing/")  # warm the sessions
@@ -267,3 +278,42 @@ def test_list_and_detail_pages_keep_a_query_budget(alpha, beta, people, make_shi
 def test_dashboard_panel_counts_what_waits(dispatched, beta, browse):
     page = browse(beta).get("/").content.decode()
     assert "incoming transfers to confirm" in page
+
+
+# --- cross-links from the register ---------------------------------------------------------------
+
+def test_register_shipment_page_shows_the_transfer_status_and_links_to_its_timeline(
+        dispatched, alpha, beta, people, browse, make_shipment):
+    sender = browse(alpha, Role.VIEWER)
+    plain = make_shipment(alpha)
+    with CaptureQueriesContext(connection) as without_transfer:
+        sender.get(f"/register/shipments/{plain.pk}/")
+    with CaptureQueriesContext(connection) as with_transfer:
+        page = sender.get(f"/register/shipments/{dispatched.shipment_id}/").content.decode()
+    def custody(captured):
+        return [q for q in captured.captured_queries if 'FROM "custody_' in q["sql"]]
+
+    # The section costs one query on a shipment without a transfer, two with one (transfer, discrepancies).
+    assert len(custody(without_transfer)) == 1 and len(custody(with_transfer)) == 2
+    section = page.split('data-testid="custody-section"', 1)[1].split("</section>", 1)[0]
+    assert "Dispatched" in section and beta.name_en in section
+    assert f'href="/custody/transfers/{dispatched.pk}/#timeline"' in section
+    assert sender.get(f"/custody/transfers/{dispatched.pk}/").status_code == 200
+
+    _user, access = people(beta)
+    services.transfer_confirm_receipt(access=access, transfer_id=dispatched.pk, received_on=date.today(),
+                                      net_mass_kg=Decimal("900.000"), unit_count=3, ticket=pdf(), **WEIGHED)
+    dispatched.refresh_from_db()
+    section = sender.get(f"/register/shipments/{dispatched.shipment_id}/").content.decode() \
+        .split('data-testid="custody-section"', 1)[1].split("</section>", 1)[0]
+    assert "Received" in section and "1 discrepancy" in section
+    # The recycler's own inbound shipment (made by the receipt) links to the same transfer.
+    receiver_page = browse(beta, Role.VIEWER).get(f"/register/shipments/{dispatched.inbound_shipment_id}/")
+    section = receiver_page.content.decode().split('data-testid="custody-section"', 1)[1]
+    assert alpha.name_en in section and f"/custody/transfers/{dispatched.pk}/#timeline" in section
+
+
+def test_register_shipment_page_without_a_transfer_has_no_custody_section(alpha, make_shipment, browse):
+    shipment = make_shipment(alpha)
+    page = browse(alpha, Role.VIEWER).get(f"/register/shipments/{shipment.pk}/").content.decode()
+    assert 'data-testid="custody-section"' not in page

@@ -14,9 +14,9 @@ from apps.evidence.models import Evidence, EvidenceRevision, EvidenceType
 from apps.traceability.models import BatteryUnit, Shipment, ShipmentMass, ShipmentUnit
 from tests.accounts.factories import UserFactory
 from tests.e2e.test_foundation import sign_in
+from tests.evidence.files import make_pdf
 
 pytestmark = pytest.mark.e2e
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def _shipment(organisation) -> Shipment:
@@ -56,7 +56,7 @@ def test_exporter_dispatches_and_recycler_confirms_with_a_discrepancy(page, brow
 
     # the recycler sees it arrive and confirms what its weighbridge found: 1150 kg, 4 units (-4.2 %)
     ticket = tmp_path / "weighbridge-ticket.pdf"
-    ticket.write_bytes(PDF)
+    ticket.write_bytes(make_pdf("Weighbridge ticket WB-2026-118"))
     recycler_page = browser.new_context(locale="en-GB").new_page()
     recycler_page.set_default_timeout(15000)
     sign_in(recycler_page, site, recycler.email)
@@ -68,6 +68,8 @@ def test_exporter_dispatches_and_recycler_confirms_with_a_discrepancy(page, brow
     recycler_page.get_by_label("Received net mass (kg)").fill("1150")
     recycler_page.get_by_label("Units received").fill("4")
     recycler_page.get_by_label("Weighbridge ticket number").fill("WB-2026-118")
+    recycler_page.get_by_label("Gross weight on the ticket (kg)").fill("15570")
+    recycler_page.get_by_label("Tare weight on the ticket (kg)").fill("14380")
     recycler_page.locator("input[name=ticket]").set_input_files(str(ticket))
     recycler_page.get_by_test_id("submit").click()
     expect(recycler_page.get_by_test_id("transfer-status")).to_have_text("Received")

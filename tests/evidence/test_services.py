@@ -130,6 +130,22 @@ def test_a_database_error_after_the_file_was_written_leaves_no_file(alpha, vault
     vault.assert_empty(alpha)
 
 
+def test_a_caller_failing_after_the_upload_leaves_neither_rows_nor_files(alpha, vault, upload):
+    """An upload that is one part of a larger change (a custody step): when the change fails after the
+    upload returned, `atomic_with_uploads` rolls the rows back and deletes the stored files."""
+    with pytest.raises(RuntimeError, match="later step"), services.atomic_with_uploads():
+        first = upload()
+        with services.atomic_with_uploads():  # a nested block hands its files to the enclosing one
+            upload(title="CMR 2")
+        assert len(vault.stored()) == 2 and first.storage_name in vault.stored()
+        raise RuntimeError("later step failed")
+    vault.assert_empty(alpha)
+
+    with services.atomic_with_uploads():
+        kept = upload()
+    assert vault.stored() == [kept.storage_name]
+
+
 def test_viewers_and_restricted_auditors_cannot_upload(alpha, people, vault, upload):
     assert refusal(lambda: upload(access=people.viewer_access)).code == "not_allowed"
     auditor = Access(organisation_id=alpha.pk, role=Role.AUDITOR, user_id=people.viewer.pk, label="auditor",

@@ -11,13 +11,17 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.roles import Perm
+from apps.api.v1.evidence import EvidenceMultiPartParser
+from apps.core.errors import ApplicationError
 from apps.custody import selectors, services
 from apps.custody.models import Transfer
+from apps.evidence import services as vault
+from apps.evidence.storage import install_upload_handling
 
 
 def _org(request):
@@ -290,30 +294,52 @@ def _valid(serializer_class, request) -> dict:
 
 
 MASS = {"max_digits": 14, "decimal_places": 3, "min_value": 0}
+FILE_HELP = "goes into the organisation's evidence vault, through the vault's checks (type, size, PDF)"
 
 
-class ReceiptConfirmApi(APIView):
-    """Confirm receipt (multipart, with the weighbridge ticket). A replay answers 409 `already_received`."""
+class VaultUploadMixin:
+    """Files stream through the vault's hashing upload handler and raw-name parser (installed before
+    authentication, since the session's CSRF check may read the body first), so the documents of custody
+    steps get the vault's checks from the first byte."""
+
+    file_field = "file"
+
+    def initialize_request(self, request, *args, **kwargs):
+        self.upload_handler = install_upload_handling(request) if request.method == "POST" else None
+        return super().initialize_request(request, *args, **kwargs)
+
+    def valid_input(self, request) -> dict:
+        request.data  # noqa: B018 - parses the body through the handler
+        if self.upload_handler is not None and self.upload_handler.refusal == "too_large":
+            refusal = vault.too_large_error()
+            raise ApplicationError(refusal.message, code=refusal.code, field=self.file_field)
+        return _valid(self.InputSerializer, request)
+
+
+class ReceiptConfirmApi(VaultUploadMixin, APIView):
+    """Confirm receipt (multipart, with the weighbridge ticket and the gross and tare weights it states; the
+    ticket goes into the recycler's vault as a `weighbridge_ticket`). A replay answers 409 `already_received`."""
 
     required_permission = Perm.CUSTODY_RECEIVE
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [EvidenceMultiPartParser, FormParser]
+    file_field = "ticket"
 
     class InputSerializer(serializers.Serializer):
         received_on = serializers.DateField()
         net_mass_kg = serializers.DecimalField(**MASS)
         unit_count = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
         ticket_number = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
-        ticket = serializers.FileField(help_text="weighbridge ticket: PDF, PNG, JPEG or TIFF")
+        gross_kg = serializers.DecimalField(help_text="gross weight on the weighbridge ticket", **MASS)
+        tare_kg = serializers.DecimalField(help_text="tare weight on the weighbridge ticket", **MASS)
+        vehicle_registration = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+        ticket = serializers.FileField(help_text=f"weighbridge ticket: {FILE_HELP}")
 
     @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: TransferDetailSerializer},
                    operation_id="custody_receipt_confirm")
     def post(self, request, transfer_id):
         _transfer_or_404(request, transfer_id)  # not-found before any validation
-        data = _valid(self.InputSerializer, request)
-        services.transfer_confirm_receipt(access=_access(request), transfer_id=transfer_id,
-                                          received_on=data["received_on"], net_mass_kg=data["net_mass_kg"],
-                                          unit_count=data["unit_count"], ticket=data["ticket"],
-                                          ticket_number=data["ticket_number"])
+        data = self.valid_input(request)
+        services.transfer_confirm_receipt(access=_access(request), transfer_id=transfer_id, **data)
         return _detail(request, transfer_id, status.HTTP_201_CREATED)
 
 
@@ -335,22 +361,26 @@ class DisputeApi(APIView):
         return _detail(request, transfer_id, status.HTTP_201_CREATED)
 
 
-class PaperReceiptApi(APIView):
+class PaperReceiptApi(VaultUploadMixin, APIView):
+    """The sender attaches the recycler's paper receipt (a `receipt` in the sender's own vault)."""
+
     required_permission = Perm.CUSTODY_DISPATCH
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [EvidenceMultiPartParser, FormParser]
+    file_field = "document"
 
     class InputSerializer(serializers.Serializer):
         received_on = serializers.DateField()
         net_mass_kg = serializers.DecimalField(required=False, allow_null=True, default=None, **MASS)
         unit_count = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0,
                                               max_value=2**31 - 1)
-        document = serializers.FileField(help_text="the signed receipt: PDF, PNG, JPEG or TIFF")
+        receipt_number = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+        document = serializers.FileField(help_text=f"the signed receipt: {FILE_HELP}")
 
     @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: TransferDetailSerializer},
                    operation_id="custody_paper_receipt")
     def post(self, request, transfer_id):
         _transfer_or_404(request, transfer_id)  # not-found before any validation
-        data = _valid(self.InputSerializer, request)
+        data = self.valid_input(request)
         services.transfer_attach_paper_receipt(access=_access(request), transfer_id=transfer_id, **data)
         return _detail(request, transfer_id, status.HTTP_201_CREATED)
 
@@ -378,46 +408,56 @@ class LotsField(serializers.ListField):
         return value
 
 
-class ProcessingApi(APIView):
-    """Record the processing outcome (JSON, or multipart with an `assay_report` file and `lots` as JSON text)."""
+class ProcessingApi(VaultUploadMixin, APIView):
+    """Record the processing outcome (JSON, or multipart with an `assay_report` file and `lots` as JSON text).
+    An assay report goes into the recycler's vault as an `assay_report` for one lot (`assay_lot`, else the
+    first black mass lot) with that lot's element contents; `assay_laboratory` and `assay_sample_date` are
+    then required."""
 
     required_permission = Perm.CUSTODY_RECEIVE
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, EvidenceMultiPartParser, FormParser]
+    file_field = "assay_report"
 
     class InputSerializer(serializers.Serializer):
         processed_on = serializers.DateField()
         lots = LotsField(min_length=1, max_length=50)
         notes = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
-        assay_report = serializers.FileField(required=False, allow_null=True, default=None)
+        assay_report = serializers.FileField(required=False, allow_null=True, default=None, help_text=FILE_HELP)
+        assay_laboratory = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+        assay_sample_date = serializers.DateField(required=False, allow_null=True, default=None)
+        assay_report_number = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+        assay_lot = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
 
     @extend_schema(request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
                    responses={201: TransferDetailSerializer}, operation_id="custody_processing_record")
     def post(self, request, transfer_id):
         _transfer_or_404(request, transfer_id)  # not-found before any validation
-        data = _valid(self.InputSerializer, request)
+        data = self.valid_input(request)
         lots = [services.LotInput(code=lot["code"], kind=lot["kind"], mass_kg=lot["mass_kg"],
-                                  elements=dict(lot.get("elements") or {})) for lot in data["lots"]]
-        services.transfer_record_processing(access=_access(request), transfer_id=transfer_id,
-                                            processed_on=data["processed_on"], lots=lots, notes=data["notes"],
-                                            assay_report=data["assay_report"])
+                                  elements=dict(lot.get("elements") or {})) for lot in data.pop("lots")]
+        services.transfer_record_processing(access=_access(request), transfer_id=transfer_id, lots=lots, **data)
         return _detail(request, transfer_id, status.HTTP_201_CREATED)
 
 
-class CertificateApi(APIView):
+class CertificateApi(VaultUploadMixin, APIView):
+    """Issue the certificate of recycling; a signed file goes into the recycler's vault as a
+    `recycling_certificate`."""
+
     required_permission = Perm.CUSTODY_RECEIVE
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, EvidenceMultiPartParser, FormParser]
+    file_field = "signed_file"
 
     class InputSerializer(serializers.Serializer):
         number = serializers.CharField(max_length=64)
         issued_on = serializers.DateField()
         statement = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
-        signed_file = serializers.FileField(required=False, allow_null=True, default=None)
+        signed_file = serializers.FileField(required=False, allow_null=True, default=None, help_text=FILE_HELP)
 
     @extend_schema(request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
                    responses={201: TransferDetailSerializer}, operation_id="custody_certificate_issue")
     def post(self, request, transfer_id):
         _transfer_or_404(request, transfer_id)  # not-found before any validation
-        data = _valid(self.InputSerializer, request)
+        data = self.valid_input(request)
         services.transfer_issue_certificate(access=_access(request), transfer_id=transfer_id, **data)
         return _detail(request, transfer_id, status.HTTP_201_CREATED)
 

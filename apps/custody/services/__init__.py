@@ -5,11 +5,13 @@ Every step, in one transaction: guarded transition on the locked transfer row, t
 tenant schemas, one ledger entry, and one activity entry in each party's schema.
 
 Lock order (fixed, so two steps never wait on each other in a cycle): the row that decides the transition
-first (the transfer; for a dispatch, the sender's shipment), then the discrepancy, then tenant rows, then
-the activity chains of the two schemas in schema-name order.
+first (the transfer; for a dispatch, the sender's shipment), then the discrepancy, then the sender's shipment
+row, then the activity chains of the two schemas in schema-name order (before any register or vault service
+records), then new rows.
 
-Files (weighbridge tickets, receipts, assay reports, signed certificates) are stored before the transaction
-opens (their SHA-256 goes into the ledger) and removed again when the step is refused or fails.
+Tenant rows go through the register's services; files (weighbridge tickets, receipts, assay reports, signed
+certificates) through the vault's upload service, inside the step's `atomic_with_uploads()`: a step that
+fails after the upload leaves neither the rows nor the file.
 """
 from .common import TransferNotFoundError
 from .discrepancy import discrepancy_comment, discrepancy_resolve

@@ -1,33 +1,36 @@
 """What every custody step shares: refusal messages, input checks, locking the transfer, appending to its
 ledger chain, and writing the activity entry in both parties' schemas."""
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import IO, Any
 from uuid import UUID
 
-from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
 from apps.accounts.access import Access
-from apps.accounts.roles import Perm
-from apps.activity.models import Channel
-from apps.activity.services import Actor, activity_record
+from apps.accounts.roles import Perm, Role
+from apps.activity.services import Actor, activity_chains_lock, activity_record
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.hashing import GENESIS, canonical_json
-from apps.evidence.models import EvidenceSource
+from apps.evidence import services as vault
+from apps.evidence.doctypes import doctype
+from apps.evidence.models import EvidenceRevision
 from apps.tenants.models import Organisation
+from apps.traceability import services as register
+from apps.traceability.models import Shipment
 
 from .. import ledger
 from ..models import (
     LedgerEntry,
     Transfer,
 )
-from ..storage import StoredFile, file_discard, file_store
+from ..signals import transfer_changed
 
 MSG_NOT_ALLOWED = _("You do not have permission to do this.")
 MSG_NOT_FOUND = _("This transfer does not exist.")
@@ -67,6 +70,7 @@ MSG_LOT_CODE_DUPLICATE = _("Lot code %(code)s is used twice.")
 MSG_LOT_CODE_TAKEN = _("Lot code %(code)s already exists in your register.")
 MSG_LOT_ELEMENT = _("Unknown element %(element)s.")
 MSG_LOT_PERCENT = _("Element contents must be between 0 and 100 %, and add up to at most 100 %.")
+MSG_ASSAY_LOT_UNKNOWN = _("The assay report names a lot that is not among the lots recorded.")
 MSG_BLACK_MASS_EXCEEDS = _("The black mass (%(black)s kg) exceeds the received net mass (%(received)s kg).")
 MSG_CERTIFICATE_NUMBER_REQUIRED = _("Enter the certificate number.")
 MSG_CERTIFICATE_NUMBER_TAKEN = _("You already issued a certificate with this number.")
@@ -82,8 +86,6 @@ class TransferNotFoundError(ApplicationError):
 
     status = 404
 
-
-T = TypeVar("T")
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -165,21 +167,90 @@ def as_party(access: Access, transfer: Transfer) -> None:
     require(access, Perm.CUSTODY_DISPATCH if transfer.sender_id == access.organisation_id else Perm.CUSTODY_RECEIVE)
 
 
-def evidence_source(actor: Actor) -> str:
-    return EvidenceSource.API if actor.channel == Channel.API else EvidenceSource.UPLOAD
+# --- files: through the vault of the organisation whose document it is ------------------------------
+
+def require_file(upload: Any, field_name: str) -> None:
+    if upload is None:
+        raise ApplicationError(vault.MSG_NO_FILE, code="file_required", field=field_name)
 
 
-def with_file(upload: UploadedFile | None, schema_name: str, field_name: str, *, required: bool,
-              step: Callable[[StoredFile | None], T]) -> T:
-    """Store the file, run the step (its own transaction); remove the file if the step does not commit."""
-    if upload is None and not required:
-        return step(None)
-    stored = file_store(upload=upload, schema_name=schema_name, field=field_name)
+def _on_step_inputs(error: ApplicationError, file_field: str, inputs: Mapping[str, str]) -> ApplicationError:
+    """The vault's refusal, named on the step's own input: the file's on the file input, a key field's
+    on the input it was taken from (every problem stays in `extra["errors"]`)."""
+    field = error.field
+    if field == "file":
+        field = file_field
+    elif field == "key_fields":
+        problems = error.extra.get("errors") or [{}]
+        field = inputs.get(str(problems[0].get("field", "")).split(".")[0], file_field)
+    return type(error)(error.message, code=error.code, field=field, extra=error.extra)
+
+
+def check_key_fields(doc_type: str, raw: Mapping[str, Any], *, file_field: str,
+                     inputs: Mapping[str, str]) -> dict[str, Any]:
+    """The document's key fields (vault names, docs/evidence.md) checked before any lock is taken."""
     try:
-        return step(stored)
-    except BaseException:
-        file_discard(stored)
-        raise
+        return vault.validate_key_fields(doctype(doc_type), {k: v for k, v in raw.items() if v not in (None, "")})
+    except ApplicationError as error:
+        raise _on_step_inputs(error, file_field, inputs) from None
+
+
+def vault_upload(*, access: Access, doc_type: str, title: str, upload: IO[bytes] | Any, file_field: str,
+                 inputs: Mapping[str, str], key_fields: Mapping[str, Any], **kwargs: Any) -> EvidenceRevision:
+    """Upload a custody document into the vault of the current schema (the organisation `access` acts
+    for) through the vault's own service: type sniffing, size limit, PDF checks, hashing, an immutable
+    revision and the activity entry. Runs inside the step's `vault.atomic_with_uploads()`, so a failure
+    later in the step removes the file again."""
+    try:
+        return vault.evidence_upload(access=access, doc_type=doc_type, title=title, upload=upload,
+                                     key_fields=key_fields, **kwargs)
+    except ApplicationError as error:
+        raise _on_step_inputs(error, file_field, inputs) from None
+
+
+# --- the parties' registers: through the register's services --------------------------------------
+
+def counterpart_access(access: Access, acting: Organisation, organisation: Organisation) -> Access:
+    """The acting party's person (or system) inside the other party's register, for the one change the
+    custody step makes there (the sender's shipment status after the receiver's step). The step itself
+    was authorised as a party of the transfer; the register's activity entry names the person and their
+    organisation."""
+    if organisation.pk == acting.pk:
+        return access
+    return Access(organisation_id=organisation.pk, role=Role.STAFF, user_id=access.user_id,
+                  api_key_id=access.api_key_id, label=f"{access.label} ({acting.name_en})"[:254])
+
+
+def sender_shipment_locked(transfer: Transfer, sender: Organisation) -> Shipment | None:
+    """Lock the sender's shipment row before the activity chains (the register locks a shipment, then
+    writes its log: the same order here, so a register edit and a custody step never wait in a cycle)."""
+    with schema_context(sender.schema_name):
+        return Shipment.objects.select_for_update().filter(pk=transfer.shipment_id).first()
+
+
+def sender_shipment_status(*, access: Access, shipment: Shipment | None, acting: Organisation,
+                           sender: Organisation, status: str, allowed_from: Sequence[str],
+                           on: date | None = None) -> None:
+    """Move the sender's shipment to `status` through the register (its transitions, dates and activity
+    entry). A shipment the sender has since moved elsewhere in its register (closed, cancelled) is left."""
+    if shipment is None or shipment.status not in allowed_from:
+        return
+    with schema_context(sender.schema_name):
+        register.shipment_status_change(access=counterpart_access(access, acting, sender), shipment=shipment,
+                                        status=status, on=on)
+
+
+def lock_chains(*parties: Organisation) -> None:
+    """Both parties' activity chains, in schema-name order, before any service writes to either."""
+    activity_chains_lock(org.schema_name for org in parties)
+
+
+def announce(transfer: Transfer, kind: str, sender: Organisation, receiver: Organisation) -> None:
+    """`transfer_changed` after the step commits (apps above custody react: exports' reporting events)."""
+    transfer_id, sender_schema, receiver_schema = transfer.pk, sender.schema_name, receiver.schema_name
+    transaction.on_commit(lambda: transfer_changed.send(
+        sender=Transfer, transfer_id=transfer_id, kind=kind, sender_schema=sender_schema,
+        receiver_schema=receiver_schema))
 
 
 def ledger_append(*, transfer: Transfer, kind: str, organisation: Organisation, actor: Actor,

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -19,12 +20,12 @@ from apps.evidence.models import EvidenceRevision, EvidenceType, RevisionStatus
 from apps.tenants.identifiers import is_valid_slug
 from apps.tenants.models import Organisation, OrganisationKind
 from apps.tenants.services import organisation_create
+from apps.traceability import selectors as register_selectors
+from apps.traceability import services as register
 from apps.traceability.models import (
     Shipment,
     ShipmentDirection,
-    ShipmentMass,
     ShipmentStatus,
-    ShipmentUnit,
 )
 
 from .. import ledger
@@ -45,20 +46,25 @@ from .common import (
     MSG_SHIPMENT_NOT_OUTBOUND,
     TransferNotFoundError,
     activity_both,
+    announce,
     json_native,
     kg,
     ledger_append,
+    lock_chains,
     require,
 )
 
 
 def _manifest(shipment: Shipment, revision_id: UUID | str | None) -> EvidenceRevision:
+    """The transport manifest in the sender's vault: the one chosen, else the accepted revision (reviewed in the
+    vault), else the newest one still waiting for review; never a rejected or superseded one."""
     qs = EvidenceRevision.objects.filter(evidence__doc_type=EvidenceType.TRANSPORT_MANIFEST,
                                          evidence__shipments=shipment,
                                          status__in=[RevisionStatus.SUBMITTED, RevisionStatus.ACCEPTED])
     if revision_id:
         qs = qs.filter(pk=revision_id)
-    revision = qs.order_by("-created_at", "-number").first()
+    accepted_first = Case(When(status=RevisionStatus.ACCEPTED, then=Value(0)), default=Value(1))
+    revision = qs.order_by(accepted_first, "-created_at", "-number").first()
     if revision is None:
         raise ApplicationError(MSG_MANIFEST_MISSING, code="manifest_missing", field="manifest")
     return revision
@@ -83,8 +89,13 @@ def shipment_dispatch(*, access: Access, shipment_id: UUID | str, receiver_id: U
     receiver = _receiver_for_dispatch(sender, receiver_id)
     actor = access.actor
     with schema_context(sender.schema_name):
-        shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first() if shipment_id else None
-        if shipment is None or not access.sees_shipment(shipment.pk):
+        # The shipment as the register shows it to this person (its selector: scope, masses joined), read again
+        # once its row is locked so that the declaration copies what is dispatched.
+        shipment = register_selectors.shipment_get(access=access, shipment_id=shipment_id)
+        if shipment is not None:
+            Shipment.objects.select_for_update().filter(pk=shipment.pk).values_list("pk").first()
+            shipment = register_selectors.shipment_get(access=access, shipment_id=shipment.pk)
+        if shipment is None:
             raise TransferNotFoundError(MSG_SHIPMENT_NOT_FOUND, code="shipment_not_found", field="shipment")
         if shipment.direction != ShipmentDirection.OUTBOUND:
             raise ApplicationError(MSG_SHIPMENT_NOT_OUTBOUND, code="shipment_not_outbound", field="shipment")
@@ -94,9 +105,8 @@ def shipment_dispatch(*, access: Access, shipment_id: UUID | str, receiver_id: U
             raise ConflictError(MSG_SHIPMENT_NOT_DRAFT, code="shipment_not_draft", field="shipment")
         if shipment.counterparty_organisation_id and shipment.counterparty_organisation_id != receiver.pk:
             raise ApplicationError(MSG_RECEIVER_MISMATCH, code="receiver_mismatch", field="receiver")
-        masses = dict(ShipmentMass.objects.filter(shipment=shipment).order_by("chemistry")
-                      .values_list("chemistry", "net_mass_kg"))
-        codes = list(ShipmentUnit.objects.filter(shipment=shipment).values_list("unit__code", flat=True))
+        masses = {mass.chemistry: mass.net_mass_kg for mass in sorted(shipment.masses.all(), key=lambda m: m.chemistry)}
+        codes = list(register_selectors.shipment_units(access=access, shipment=shipment).values_list("code", flat=True))
         total = sum(masses.values(), Decimal(0))
         if not codes and total <= 0:
             raise ApplicationError(MSG_NOTHING_DECLARED, code="nothing_declared", field="shipment")
@@ -120,10 +130,13 @@ def shipment_dispatch(*, access: Access, shipment_id: UUID | str, receiver_id: U
             manifest_revision_id=manifest.pk, manifest_sha256=manifest.sha256, dispatched_on=dispatched_on,
             dispatched_at=timezone.now(), mass_tolerance_percent=Decimal(str(settings.CUSTODY_MASS_TOLERANCE_PERCENT)),
             unit_tolerance=settings.CUSTODY_UNIT_TOLERANCE)
-        shipment.status = ShipmentStatus.DISPATCHED
-        shipment.dispatch_date = dispatched_on
-        shipment.counterparty_organisation_id = receiver.pk
-        shipment.save(update_fields=["status", "dispatch_date", "counterparty_organisation_id", "updated_at"])
+        lock_chains(sender, receiver)
+        # The shipment becomes dispatched to this recycler through the register (its rules, its log).
+        if shipment.counterparty_organisation_id is None:
+            shipment = register.shipment_update(access=access, shipment=shipment,
+                                                data={"counterparty_platform": receiver.slug})
+        register.shipment_status_change(access=access, shipment=shipment, status=ShipmentStatus.DISPATCHED,
+                                        on=dispatched_on)
     entry = ledger_append(transfer=transfer, kind=LedgerKind.DISPATCHED, organisation=sender, actor=actor, payload={
         "declaration": declaration, "declaration_sha256": transfer.declaration_sha256, "sender": sender.pk,
         "receiver": receiver.pk, "mass_tolerance_percent": transfer.mass_tolerance_percent,
@@ -132,8 +145,8 @@ def shipment_dispatch(*, access: Access, shipment_id: UUID | str, receiver_id: U
     activity_both(transfer=transfer, parties=(sender, receiver), acting=sender, actor=actor, verb="custody.dispatched",
                   entry=entry, data={"receiver": receiver.name_en, "declared_net_mass_kg": kg(total),
                                      "declared_unit_count": len(codes)})
+    announce(transfer, LedgerKind.DISPATCHED, sender, receiver)
     return transfer
-
 
 
 def _free_slug(name: str) -> str:

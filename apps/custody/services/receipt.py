@@ -1,25 +1,19 @@
 """Receipt of a transfer: confirmed by the receiver, disputed by it, or a paper receipt attached by the sender."""
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.accounts.access import Access
 from apps.core.errors import ApplicationError, ConflictError
-from apps.evidence.doctypes import doctype
-from apps.evidence.keyfields import decimal_text
+from apps.evidence import services as vault
 from apps.evidence.models import EvidenceType
 from apps.tenants.models import Organisation
-from apps.traceability.models import (
-    Shipment,
-    ShipmentDirection,
-    ShipmentMass,
-    ShipmentStatus,
-)
+from apps.traceability import services as register
+from apps.traceability.models import Shipment, ShipmentDirection, ShipmentStatus
 
 from .. import tolerance
 from ..models import (
@@ -31,8 +25,6 @@ from ..models import (
     Transfer,
     TransferStatus,
 )
-from ..storage import StoredFile
-from ..vault import evidence_file_add
 from .common import (
     MSG_ALREADY_DISPUTED,
     MSG_ALREADY_RECEIVED,
@@ -40,26 +32,30 @@ from .common import (
     MSG_REASON_REQUIRED,
     MSG_RECEIVED_BEFORE_DISPATCH,
     activity_both,
+    announce,
     as_receiver,
     as_sender,
+    check_key_fields,
     check_mass,
     check_not_future,
     check_text,
     check_units,
-    evidence_source,
     kg,
     ledger_append,
+    lock_chains,
+    require_file,
+    sender_shipment_locked,
+    sender_shipment_status,
     transfer_of,
     transfer_parties,
-    with_file,
+    vault_upload,
 )
 
-
-def vault_key_fields(values: dict) -> dict:
-    """Key fields in the vault's canonical form (decimals as plain text, dates ISO), empty ones left out."""
-    return {name: (decimal_text(Decimal(value)) if isinstance(value, Decimal) else
-                   value.isoformat() if isinstance(value, date) else value)
-            for name, value in values.items() if value not in (None, "")}
+# Key fields of the documents (vault names) -> the step's input they come from, for refusals.
+TICKET_INPUTS = {"ticket_number": "ticket_number", "gross_kg": "gross_kg", "tare_kg": "tare_kg",
+                 "net_kg": "gross_kg", "weighed_on": "received_on", "vehicle_registration": "vehicle_registration"}
+PAPER_RECEIPT_INPUTS = {"receipt_number": "receipt_number", "received_on": "received_on",
+                        "received_net_mass_kg": "net_mass_kg", "received_unit_count": "unit_count"}
 
 
 def _receivable(transfer: Transfer) -> None:
@@ -68,26 +64,27 @@ def _receivable(transfer: Transfer) -> None:
         raise ConflictError(MSG_ALREADY_RECEIVED, code="already_received", extra={"transfer": str(transfer.pk)})
 
 
-def _inbound_shipment_create(transfer: Transfer, sender: Organisation, received_on: date) -> Shipment:
-    """The receiver's own register row for what arrived (its schema), so lots and documents can hang off it."""
+def _inbound_shipment_create(access: Access, transfer: Transfer, sender: Organisation, received_on: date) -> Shipment:
+    """The receiver's own register row for what arrived (its schema, through the register's service), so
+    lots and documents can hang off it: inbound from the sender, received, the declared masses copied."""
     reference = f"{sender.slug.upper()}-{transfer.shipment_reference}"[:64]
     if Shipment.objects.filter(reference=reference).exists():
         reference = f"{reference[:56]}-{transfer.pk.hex[:7]}"
-    shipment = Shipment.objects.create(
-        reference=reference, direction=ShipmentDirection.INBOUND, status=ShipmentStatus.RECEIVED,
-        counterparty_organisation_id=sender.pk, counterparty_name=sender.name_en[:200],
-        counterparty_country=sender.country, dispatch_date=transfer.dispatched_on, arrival_date=received_on,
-        notes=f"custody transfer {transfer.pk}")
-    ShipmentMass.objects.bulk_create(ShipmentMass(shipment=shipment, chemistry=chem, net_mass_kg=Decimal(mass))
-                                     for chem, mass in transfer.declared_masses.items())
-    return shipment
+    masses = {chem: Decimal(mass) for chem, mass in transfer.declared_masses.items() if Decimal(mass) > 0}
+    return register.shipment_create(
+        access=access, reference=reference, status=ShipmentStatus.RECEIVED, direction=ShipmentDirection.INBOUND,
+        counterparty_platform=sender.slug, dispatch_date=transfer.dispatched_on, arrival_date=received_on,
+        notes=f"custody transfer {transfer.pk}", masses=masses)
 
 
 def transfer_confirm_receipt(*, access: Access, transfer_id: UUID | str, received_on: date, net_mass_kg: Decimal,
-                             unit_count: int, ticket: UploadedFile | None, ticket_number: str = "") -> Receipt:
-    """The receiver confirms what arrived, with the weighbridge ticket (stored in its own vault). Opens a
-    discrepancy when the figures are outside the transfer's tolerance. A second confirmation, concurrent
-    or replayed, is refused with a conflict and stores nothing."""
+                             unit_count: int, ticket: Any, ticket_number: str = "",
+                             gross_kg: Decimal | None = None, tare_kg: Decimal | None = None,
+                             vehicle_registration: str = "") -> Receipt:
+    """The receiver confirms what arrived, with its weighbridge ticket (gross and tare as the ticket
+    states them), which goes into its own vault as a `weighbridge_ticket`. Opens a discrepancy when the
+    figures are outside the transfer's tolerance. A second confirmation, concurrent or replayed, is
+    refused with a conflict and stores nothing; any failure leaves no row and no file."""
     transfer = transfer_of(access, transfer_id, lock=False)
     as_receiver(access, transfer)
     _receivable(transfer)
@@ -97,27 +94,31 @@ def transfer_confirm_receipt(*, access: Access, transfer_id: UUID | str, receive
     if received_on < transfer.dispatched_on:
         raise ApplicationError(MSG_RECEIVED_BEFORE_DISPATCH, code="received_before_dispatch", field="received_on")
     ticket_number = check_text(ticket_number, "ticket_number")[:64]
-    _sender, receiver = transfer_parties(transfer)
+    ticket_fields = check_key_fields(EvidenceType.WEIGHBRIDGE_TICKET, {
+        "ticket_number": ticket_number, "gross_kg": check_mass(gross_kg, "gross_kg", required=False),
+        "tare_kg": check_mass(tare_kg, "tare_kg", required=False), "weighed_on": received_on,
+        "vehicle_registration": check_text(vehicle_registration, "vehicle_registration")},
+        file_field="ticket", inputs=TICKET_INPUTS)
+    require_file(ticket, "ticket")
 
-    @transaction.atomic
-    def step(stored: StoredFile | None) -> Receipt:
+    with vault.atomic_with_uploads():
         locked = transfer_of(access, transfer_id, lock=True)
         _receivable(locked)
         sender, receiver = transfer_parties(locked)
+        sender_shipment = sender_shipment_locked(locked, sender)
+        lock_chains(sender, receiver)
         actor = access.actor
         deviation = tolerance.compare(
             declared_mass_kg=locked.declared_net_mass_kg, declared_units=locked.declared_unit_count,
             received_mass_kg=net_mass_kg, received_units=unit_count,
             mass_tolerance_percent=locked.mass_tolerance_percent, unit_tolerance=locked.unit_tolerance)
         with schema_context(receiver.schema_name):
-            inbound = _inbound_shipment_create(locked, sender, received_on)
-            revision = evidence_file_add(
-                doc_type=EvidenceType.WEIGHBRIDGE_TICKET, title=f"{locked.shipment_reference} · {sender.name_en}",
-                stored=stored, actor=actor, source=evidence_source(actor), reference=ticket_number,
-                issuer=receiver.name_en, effective_date=received_on, shipments=[inbound],
-                # The vault's names (apps.evidence.doctypes); gross and tare are not asked for at receipt.
-                key_fields=vault_key_fields({"ticket_number": ticket_number, "net_kg": net_mass_kg,
-                                             "weighed_on": received_on}))
+            inbound = _inbound_shipment_create(access, locked, sender, received_on)
+            revision = vault_upload(
+                access=access, doc_type=EvidenceType.WEIGHBRIDGE_TICKET, upload=ticket, file_field="ticket",
+                inputs=TICKET_INPUTS, key_fields=ticket_fields, title=f"{locked.shipment_reference} · {sender.name_en}",
+                reference=ticket_number, issuer=receiver.name_en, effective_date=received_on,
+                links=vault.Links(shipments=[inbound]))
         try:
             with transaction.atomic():
                 receipt = Receipt.objects.create(
@@ -141,16 +142,14 @@ def transfer_confirm_receipt(*, access: Access, transfer_id: UUID | str, receive
             "inbound_shipment_id": inbound.pk, "deviation": deviation.as_payload(),
             "discrepancy_id": discrepancy.pk if discrepancy else None})
         locked.save(update_fields=["status", "inbound_shipment_id", "ledger_length", "ledger_head", "updated_at"])
-        with schema_context(sender.schema_name):
-            Shipment.objects.filter(pk=locked.shipment_id, status__in=[ShipmentStatus.DISPATCHED,
-                                                                      ShipmentStatus.DISPUTED]) \
-                .update(status=ShipmentStatus.RECEIVED, updated_at=timezone.now())
+        sender_shipment_status(access=access, shipment=sender_shipment, acting=receiver, sender=sender,
+                               status=ShipmentStatus.RECEIVED,
+                               allowed_from=(ShipmentStatus.DISPATCHED, ShipmentStatus.DISPUTED), on=received_on)
         activity_both(transfer=locked, parties=(sender, receiver), acting=receiver, actor=actor,
                       verb="custody.received", entry=entry,
                       data={"net_mass_kg": kg(net_mass_kg), "unit_count": unit_count, "discrepancy": bool(discrepancy)})
-        return receipt
-
-    return with_file(ticket, receiver.schema_name, "ticket", required=True, step=step)
+        announce(locked, LedgerKind.RECEIVED, sender, receiver)
+    return receipt
 
 
 @transaction.atomic
@@ -171,6 +170,8 @@ def transfer_dispute(*, access: Access, transfer_id: UUID | str, reason: str, re
         if received_on < transfer.dispatched_on:
             raise ApplicationError(MSG_RECEIVED_BEFORE_DISPATCH, code="received_before_dispatch", field="received_on")
     sender, receiver = transfer_parties(transfer)
+    sender_shipment = sender_shipment_locked(transfer, sender)
+    lock_chains(sender, receiver)
     actor = access.actor
     discrepancy = Discrepancy.objects.create(
         transfer=transfer, kind=DiscrepancyKind.DISPUTE, opened_by=receiver, reason=reason,
@@ -181,19 +182,19 @@ def transfer_dispute(*, access: Access, transfer_id: UUID | str, reason: str, re
         "reason": reason, "received_on": received_on, "net_mass_kg": kg(net_mass_kg), "unit_count": unit_count,
         "discrepancy_id": discrepancy.pk})
     transfer.save(update_fields=["status", "ledger_length", "ledger_head", "updated_at"])
-    with schema_context(sender.schema_name):
-        Shipment.objects.filter(pk=transfer.shipment_id, status=ShipmentStatus.DISPATCHED) \
-            .update(status=ShipmentStatus.DISPUTED, updated_at=timezone.now())
+    sender_shipment_status(access=access, shipment=sender_shipment, acting=receiver, sender=sender,
+                           status=ShipmentStatus.DISPUTED, allowed_from=(ShipmentStatus.DISPATCHED,))
     activity_both(transfer=transfer, parties=(sender, receiver), acting=receiver, actor=actor, verb="custody.disputed",
                   entry=entry, data={"reason": reason[:200]})
+    announce(transfer, LedgerKind.DISPUTED, sender, receiver)
     return discrepancy
 
 
-def transfer_attach_paper_receipt(*, access: Access, transfer_id: UUID | str, received_on: date,
-                                  document: UploadedFile | None, net_mass_kg: Decimal | None = None,
-                                  unit_count: int | None = None) -> PaperReceipt:
-    """The sender attaches the paper receipt it got from a recycler that has not confirmed on the platform
-    (stored in the sender's vault as a receipt; the facts mark it unconfirmed by the counterparty)."""
+def transfer_attach_paper_receipt(*, access: Access, transfer_id: UUID | str, received_on: date, document: Any,
+                                  net_mass_kg: Decimal | None = None, unit_count: int | None = None,
+                                  receipt_number: str = "") -> PaperReceipt:
+    """The sender attaches the paper receipt it got from a recycler that has not confirmed on the platform:
+    a `receipt` in the sender's own vault (the facts mark it unconfirmed by the counterparty)."""
     transfer = transfer_of(access, transfer_id, lock=False)
     as_sender(access, transfer)
     net_mass_kg = check_mass(net_mass_kg, "net_mass_kg", required=False)
@@ -209,24 +210,26 @@ def transfer_attach_paper_receipt(*, access: Access, transfer_id: UUID | str, re
             raise ConflictError(MSG_PAPER_RECEIPT_EXISTS, code="paper_receipt_exists")
 
     guard(transfer)
-    sender, _receiver = transfer_parties(transfer)
+    _sender, receiver = transfer_parties(transfer)
+    receipt_fields = check_key_fields(EvidenceType.RECEIPT, {
+        "receipt_number": check_text(receipt_number, "receipt_number"), "received_on": received_on,
+        "received_net_mass_kg": net_mass_kg, "received_unit_count": unit_count, "receiver": receiver.name_en},
+        file_field="document", inputs=PAPER_RECEIPT_INPUTS)
+    require_file(document, "document")
 
-    @transaction.atomic
-    def step(stored: StoredFile | None) -> PaperReceipt:
+    with vault.atomic_with_uploads():
         locked = transfer_of(access, transfer_id, lock=True)
         guard(locked)
         sender, receiver = transfer_parties(locked)
+        lock_chains(sender, receiver)
         actor = access.actor
         with schema_context(sender.schema_name):
-            shipments = list(Shipment.objects.filter(pk=locked.shipment_id))
-            revision = evidence_file_add(
-                doc_type=EvidenceType.RECEIPT, title=f"{locked.shipment_reference} · {receiver.name_en}",
-                stored=stored, actor=actor, source=evidence_source(actor), issuer=receiver.name_en,
-                effective_date=received_on, shipments=shipments,
-                # The vault's names (apps.evidence.doctypes); the PaperReceipt row ties it to the transfer.
-                key_fields=doctype(EvidenceType.RECEIPT).validate(
-                    {"received_on": received_on, "received_net_mass_kg": net_mass_kg,
-                     "received_unit_count": unit_count, "receiver": receiver.name_en}))
+            revision = vault_upload(
+                access=access, doc_type=EvidenceType.RECEIPT, upload=document, file_field="document",
+                inputs=PAPER_RECEIPT_INPUTS, key_fields=receipt_fields,
+                title=f"{locked.shipment_reference} · {receiver.name_en}", reference=receipt_fields.get(
+                    "receipt_number", ""), issuer=receiver.name_en, effective_date=received_on,
+                links=vault.Links(shipments=list(Shipment.objects.filter(pk=locked.shipment_id))))
         paper = PaperReceipt.objects.create(
             transfer=locked, received_on=received_on, net_mass_kg=net_mass_kg, unit_count=unit_count,
             evidence_id=revision.evidence_id, revision_id=revision.pk, sha256=revision.sha256,
@@ -238,6 +241,5 @@ def transfer_attach_paper_receipt(*, access: Access, transfer_id: UUID | str, re
         locked.save(update_fields=["ledger_length", "ledger_head", "updated_at"])
         activity_both(transfer=locked, parties=(sender, receiver), acting=sender, actor=actor,
                       verb="custody.paper_receipt", entry=entry, data={"received_on": received_on})
-        return paper
-
-    return with_file(document, sender.schema_name, "document", required=True, step=step)
+        announce(locked, LedgerKind.PAPER_RECEIPT, sender, receiver)
+    return paper
