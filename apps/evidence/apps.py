@@ -16,6 +16,25 @@ def dashboard_panel(request) -> dict | None:
                      "can_review": access.can(Perm.EVIDENCE_REVIEW) and not access.is_restricted}}
 
 
+LINKED_LIMIT = 100
+
+
+def register_section(kind: str):
+    """The evidence linked to a register object, on its detail page (with an "attach evidence" link)."""
+    def provider(request, obj) -> dict | None:
+        from apps.accounts.roles import Perm
+
+        from .selectors import evidence_for
+
+        access = getattr(request, "access", None)
+        if access is None or not access.can(Perm.VIEW):
+            return None
+        return {"template": "evidence/_register_section.html",
+                "data": {"evidence": list(evidence_for(obj, access=access)[:LINKED_LIMIT]), "kind": kind,
+                         "id": obj.pk}}
+    return provider
+
+
 class EvidenceConfig(AppConfig):
     name = "apps.evidence"
     label = "evidence"
@@ -30,6 +49,10 @@ class EvidenceConfig(AppConfig):
         nav.register(nav.NavItem("evidence_review", _("Review queue"), "evidence:review_queue", "evidence.review",
                                  order=310))
         dashboard.register(dashboard_panel)
+        from apps.traceability import panels
+
+        for kind in panels.KINDS:
+            panels.register_section(kind, register_section(kind))
         verbs.register({
             "evidence.uploaded": _("Evidence uploaded"),
             "evidence.revised": _("New evidence revision uploaded"),

@@ -1,16 +1,29 @@
-"""Sections other capabilities add to the register's shipment page, without the register importing them
-(they sit above it in the layers). A provider(request, shipment) -> dict | None registered in its
-AppConfig.ready(); a section dict has `template` and its own context under `data`."""
+"""Sections other capabilities add to the register's detail pages (shipment, lot, unit, battery model) without
+the register importing them (they sit above it in the layers). A provider(request, obj) -> dict | None is
+registered for a kind in its AppConfig.ready(); a section dict has `template` and its own context under `data`.
+Sections show in registration order, between the page's own content and its history."""
 from collections.abc import Callable
 from typing import Any
 
-_SHIPMENT_PROVIDERS: list[Callable[[Any, Any], dict | None]] = []
+KINDS = ("shipment", "lot", "unit", "model")
+Provider = Callable[[Any, Any], dict | None]
+_PROVIDERS: dict[str, list[Provider]] = {kind: [] for kind in KINDS}
 
 
-def register_shipment_section(provider: Callable[[Any, Any], dict | None]) -> None:
-    if provider not in _SHIPMENT_PROVIDERS:
-        _SHIPMENT_PROVIDERS.append(provider)
+def register_section(kind: str, provider: Provider) -> None:
+    if kind not in _PROVIDERS:
+        raise ValueError(f"unknown register page {kind!r}; one of {', '.join(KINDS)}")
+    if provider not in _PROVIDERS[kind]:
+        _PROVIDERS[kind].append(provider)
+
+
+def sections(kind: str, request, obj) -> list[dict]:
+    return [section for provider in _PROVIDERS[kind] if (section := provider(request, obj)) is not None]
+
+
+def register_shipment_section(provider: Provider) -> None:
+    register_section("shipment", provider)
 
 
 def shipment_sections(request, shipment) -> list[dict]:
-    return [section for provider in _SHIPMENT_PROVIDERS if (section := provider(request, shipment)) is not None]
+    return sections("shipment", request, shipment)

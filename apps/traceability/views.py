@@ -28,7 +28,7 @@ from .models import (
     UnitLevel,
     UnitStatus,
 )
-from .panels import shipment_sections
+from .panels import sections, shipment_sections
 from .trade_codes import format_hs
 
 PAGE_SIZE = 50
@@ -131,6 +131,7 @@ def unit_detail(request, unit_id):
         "history": _history(unit) if _can(request, Perm.ACTIVITY_VIEW) else [],
         "can_edit": _can(request, Perm.REGISTER_EDIT),
         "status_form": forms.UnitStatusForm(initial={"status": unit.status}),
+        "sections": sections("unit", request, unit),
     }
     return render(request, "traceability/unit_detail.html", context)
 
@@ -326,7 +327,7 @@ def lot_detail(request, lot_id):
                "source_shipments": source_shipments, "source_lots": source_lots,
                "derived": selectors.lot_derived(access=request.access, lot=lot),
                "history": _history(lot) if _can(request, Perm.ACTIVITY_VIEW) else [],
-               "can_edit": _can(request, Perm.REGISTER_EDIT)}
+               "can_edit": _can(request, Perm.REGISTER_EDIT), "sections": sections("lot", request, lot)}
     return render(request, "traceability/lot_detail.html", context)
 
 
@@ -397,7 +398,7 @@ def model_detail(request, model_id):
     context = {"model": model, "units": list(units[:DETAIL_UNITS]),
                "unit_count": selectors.battery_model_unit_count(access=request.access, battery_model=model),
                "history": _history(model) if _can(request, Perm.ACTIVITY_VIEW) else [],
-               "can_edit": _can(request, Perm.REGISTER_EDIT)}
+               "can_edit": _can(request, Perm.REGISTER_EDIT), "sections": sections("model", request, model)}
     return render(request, "traceability/batterymodel_detail.html", context)
 
 
