@@ -107,11 +107,11 @@ def _organisation(slug: str) -> Organisation:
     return organisation
 
 
-def _owner(organisation: Organisation) -> tuple[User, Access]:
-    email = f"owner@{organisation.slug}.bench"
+def _owner(organisation: Organisation, role: str = Role.OWNER) -> tuple[User, Access]:
+    email = f"{role}@{organisation.slug}.bench"
     user = User.objects.filter(email=email).first() or User.objects.create_user(email=email, password=None)
-    Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": Role.OWNER})
-    return user, Access(organisation_id=organisation.pk, role=Role.OWNER, user_id=user.pk, label=email)
+    Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": role})
+    return user, Access(organisation_id=organisation.pk, role=role, user_id=user.pk, label=email)
 
 
 def _copy_baseline(path: Path) -> float:
@@ -192,7 +192,7 @@ def bench_pages(large: Organisation, small: Organisation) -> list[Result]:
     results = []
     clients = {}
     for organisation in (large, small):
-        user, access = _owner(organisation)
+        user, access = _owner(organisation, Role.STAFF)  # owners sign in with a second factor; staff read the same
         client = Client(HTTP_HOST=f"{organisation.slug}.{settings.CELLPASS_DOMAIN}")
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         clients[organisation.slug] = client
