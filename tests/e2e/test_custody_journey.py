@@ -1,23 +1,29 @@
 """The custody journey across three organisations, in the browser: the exporter dispatches, the recycler confirms
 receipt with a weighbridge ticket (mass off the tolerance), both see the discrepancy, the recycler records the
 processing and issues a certificate of recycling with its signed file, the exporter sees the certificate (and its
-file's SHA-256) as evidence of the recovery pathway; a third organisation gets not-found on the transfer."""
+file's SHA-256) as evidence of the recovery pathway; an auditor engaged on the exporter's shipment signs in with
+TOTP and reviews the transfer and its discrepancy, read-only; a third organisation gets not-found on the
+transfer."""
 import hashlib
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
 from apps.accounts.models import Membership
 from apps.accounts.roles import Role
+from apps.audits import services as audits
+from apps.audits.models import EngagementScope
 from apps.custody.models import RecyclingCertificate, Transfer
 from apps.evidence.models import Evidence, EvidenceRevision, EvidenceType
 from apps.exports.models import ReportingEvent
 from apps.tenants.models import Organisation
 from apps.tenants.services import organisation_create
 from apps.traceability.models import BatteryUnit, Shipment, ShipmentMass, ShipmentUnit
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, totp_device
+from tests.conftest import access_for
 from tests.e2e.test_foundation import sign_in
 from tests.evidence.files import make_pdf
 
@@ -142,7 +148,30 @@ def test_custody_journey_across_three_organisations(page, browser, site, tmp_pat
     page.get_by_test_id("verify").click()
     expect(page.get_by_test_id("chain-status")).to_have_text("The chain is intact (4 entries).")
 
-    # 6. a third organisation gets not-found on the transfer and all its steps
+    # 6. an auditor engaged on the exporter's shipment signs in with TOTP and reviews the transfer: the
+    #    discrepancy and its thread, the timeline, the certificate; no step, no comment box
+    owner = _member(alpha, "owner@alpha.example", Role.OWNER)
+    auditor = UserFactory(email="sophie@audit.example", full_name="Sophie Martin")
+    totp_device(auditor)
+    now = timezone.now()
+    engagement = audits.engagement_grant(
+        access=access_for(owner, alpha, Role.OWNER), organisation=alpha, auditor_email=auditor.email,
+        scope=EngagementScope.SELECTION, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=30),
+        shipment_ids=[shipment.pk], purpose="Export audit EXP-2026-0077")
+    audits.engagement_accept(engagement=engagement, user=auditor)
+    apage = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}).new_page()
+    apage.set_default_timeout(15000)
+    sign_in(apage, site, auditor.email)
+    expect(apage).to_have_url(site.public("/auditor/"))
+    apage.goto(site.org("alpha", transfer_url))
+    expect(apage.get_by_test_id("discrepancy")).to_contain_text("2000.000 → 1940.000")
+    expect(apage.get_by_test_id("timeline")).to_contain_text("Receipt confirmed")
+    expect(apage.get_by_test_id("certificate")).to_contain_text("COR-0077")
+    for step in ("confirm-receipt", "dispute", "record-processing", "issue-certificate", "add-comment", "resolve"):
+        expect(apage.get_by_test_id(step)).to_have_count(0)
+    apage.context.close()
+
+    # 7. a third organisation gets not-found on the transfer and all its steps
     opage = _signed_in(browser, site, outsider.email, "gamma")
     for step in ("", "confirm/", "processing/", "certificate/"):
         response = opage.goto(site.org("gamma", f"{transfer_url}{step}"))
