@@ -113,7 +113,9 @@ def grant_resolver(*, user, organisation):
 def pdf_upload(name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile(name, b"%PDF-1.4\n% " + name.encode() + b"\n%%EOF\n", content_type="application/pdf")
+    from tests.evidence.files import make_pdf
+
+    return SimpleUploadedFile(name, make_pdf(name), content_type="application/pdf")
 
 
 def evaluate_checklists(owner: Access, shipment: Shipment, protocols=("cn-export-2026", "gbt34014-codes")):
@@ -135,7 +137,8 @@ def custody_pathway(sender_access: Access, receiver_access: Access, shipment: Sh
     custody.transfer_confirm_receipt(access=receiver_access, transfer_id=transfer.pk, received_on=date(2026, 4, 20),
                                      net_mass_kg=received, unit_count=transfer.declared_unit_count,
                                      ticket=pdf_upload(f"ticket-{prefix}{shipment.reference}.pdf"),
-                                     ticket_number=f"WB-{shipment.reference}")
+                                     ticket_number=f"WB-{shipment.reference}", gross_kg=received + Decimal("14380"),
+                                     tare_kg=Decimal("14380"))
     custody.transfer_record_processing(
         access=receiver_access, transfer_id=transfer.pk, processed_on=date(2026, 5, 2), lots=[
             custody.LotInput(f"{prefix}BMX-{shipment.reference}", "black_mass", Decimal("420.000"),
