@@ -16,7 +16,9 @@ UV_VERSION = "0.13.9"
 
 def version_of(python):
     try:
-        out = subprocess.check_output([python, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"])
+        # stderr muted: a pyenv shim for a version that is not installed only says so, and we try the next
+        out = subprocess.check_output([python, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+                                      stderr=subprocess.DEVNULL)
     except (OSError, subprocess.CalledProcessError):
         return (0, 0)
     major, minor = out.decode().split()
