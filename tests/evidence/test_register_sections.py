@@ -41,6 +41,10 @@ def test_detail_page_lists_linked_evidence_with_its_status(kind, alpha, people, 
     staff_page = client_for(people.staff, alpha).get(PAGES[kind].format(target.pk)).content.decode()
     assert f'?{kind}={target.pk}" data-testid="attach-evidence"' in staff_page
 
+    # and the evidence links back to the register object it is evidence for
+    evidence_page = client_for(people.viewer, alpha).get(f"/evidence/{revision.evidence_id}/").content.decode()
+    assert f'href="{PAGES[kind].format(target.pk)}"' in evidence_page
+
 
 def test_detail_page_without_evidence_says_so(alpha, people, client_for, vault):
     with schema_context("alpha"):
