@@ -44,9 +44,9 @@ class CustodyConfig(AppConfig):
 
         nav.register(nav.NavItem("custody", _("Custody"), "custody:index", "view", order=300))
         dashboard.register(dashboard_panel)
-        from apps.traceability.panels import register_shipment_section
+        from apps.traceability.panels import register_section
 
-        register_shipment_section(shipment_section)
+        register_section("shipment", shipment_section)
         verbs.register({
             "custody.dispatched": _("Shipment dispatched to a recycler"),
             "custody.received": _("Receipt confirmed"),

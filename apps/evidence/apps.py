@@ -19,7 +19,7 @@ def dashboard_panel(request) -> dict | None:
 LINKED_LIMIT = 100
 
 
-def register_section(kind: str):
+def linked_evidence_section(kind: str):
     """The evidence linked to a register object, on its detail page (with an "attach evidence" link)."""
     def provider(request, obj) -> dict | None:
         from apps.accounts.roles import Perm
@@ -52,7 +52,7 @@ class EvidenceConfig(AppConfig):
         from apps.traceability import panels
 
         for kind in panels.KINDS:
-            panels.register_section(kind, register_section(kind))
+            panels.register_section(kind, linked_evidence_section(kind))
         verbs.register({
             "evidence.uploaded": _("Evidence uploaded"),
             "evidence.revised": _("New evidence revision uploaded"),

@@ -20,10 +20,3 @@ def register_section(kind: str, provider: Provider) -> None:
 def sections(kind: str, request, obj) -> list[dict]:
     return [section for provider in _PROVIDERS[kind] if (section := provider(request, obj)) is not None]
 
-
-def register_shipment_section(provider: Provider) -> None:
-    register_section("shipment", provider)
-
-
-def shipment_sections(request, shipment) -> list[dict]:
-    return sections("shipment", request, shipment)

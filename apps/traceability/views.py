@@ -28,7 +28,7 @@ from .models import (
     UnitLevel,
     UnitStatus,
 )
-from .panels import sections, shipment_sections
+from .panels import sections
 from .trade_codes import format_hs
 
 PAGE_SIZE = 50
@@ -236,7 +236,7 @@ def shipment_detail(request, shipment_id):
         "can_edit": _can(request, Perm.REGISTER_EDIT),
         "next_statuses": [(s, ShipmentStatus(s).label) for s in
                           services.shipments.SHIPMENT_TRANSITIONS.get(shipment.status, ())],
-        "sections": shipment_sections(request, shipment),
+        "sections": sections("shipment", request, shipment),
     }
     return render(request, "traceability/shipment_detail.html", context)
 

@@ -1,5 +1,6 @@
 """The custody API: a recycler's WMS confirms receipts with an API key, replays are conflicts, a third
 organisation gets 404 for every transfer endpoint, roles and sides are enforced, the ledger verifies."""
+import re
 from datetime import date
 
 import pytest
@@ -186,6 +187,16 @@ def test_processing_accepts_multipart_with_lots_as_json_text(received, beta, api
         "assay_report": pdf("assay.pdf"), "assay_laboratory": "SGS", "assay_sample_date": TODAY})
     assert response.status_code == 201, response.content
     assert response.json()["processing"]["assay_sha256"]
+
+
+def test_processing_refuses_lots_that_are_not_json_on_the_lots_field_in_the_callers_language(received, beta, api):
+    client = api(beta)
+    response = client.post(f"/api/v1/custody/transfers/{received.pk}/processing/", {
+        "processed_on": TODAY, "lots": "BM-M black_mass 100 kg", "assay_report": pdf("assay.pdf"),
+        "assay_laboratory": "SGS", "assay_sample_date": TODAY}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert "lots" in body["fields"] and re.search(r"[\u4e00-\u9fff]", " ".join(body["fields"]["lots"]))
 
 
 def test_verify_endpoint_names_the_first_tampered_entry(received, alpha, api):

@@ -403,8 +403,8 @@ class LotsField(serializers.ListField):
         if isinstance(value, str):
             try:
                 return json.loads(value)
-            except ValueError as exc:
-                raise serializers.ValidationError("not valid JSON") from exc
+            except ValueError:
+                pass  # not JSON: the list field refuses the text with its own (translated) message, on `lots`
         return value
 
 
