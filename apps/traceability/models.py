@@ -132,8 +132,13 @@ class BatteryUnit(BaseModel):
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="unit_not_own_parent"),
             models.CheckConstraint(condition=Q(mass_kg__isnull=True) | Q(mass_kg__gte=0), name="unit_mass_nonneg"),
         ]
-        indexes = [models.Index(fields=["original_code"], name="unit_original_code_idx"),
-                   models.Index(fields=["status"], name="unit_status_idx")]
+        # Partial indexes: only cascade-use products keep an original code, and the units worth finding by
+        # status are those that left it (a status filter on second-life units is read in code order). Most units
+        # are original, so a bulk import of new units adds no entry to either.
+        indexes = [models.Index(fields=["original_code"], name="unit_original_code_idx",
+                                condition=~Q(original_code="")),
+                   models.Index(fields=["status", "code"], name="unit_second_life_idx",
+                                condition=~Q(status=UnitStatus.ORIGINAL))]
 
     def __str__(self) -> str:
         return self.code

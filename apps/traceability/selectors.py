@@ -115,8 +115,10 @@ def unit_list(*, access: Access | None, search: str = "", level: str = "", statu
     if search:
         normalised = normalise_reference_code(search)
         prefix = normalised.upper() if normalised.isalnum() else normalised
-        # both conditions are prefix matches on indexed columns: the page stays an index scan at any size
-        units = units.filter(Q(code__startswith=prefix) | Q(original_code__startswith=prefix) | Q(code=normalised))
+        # both conditions are prefix matches on indexed columns: the page stays an index scan at any size (the
+        # original code's index holds only the units that have one, hence the redundant `<> ''` for the planner)
+        units = units.filter(Q(code__startswith=prefix) | (Q(original_code__startswith=prefix) & ~Q(original_code=""))
+                             | Q(code=normalised))
     if level:
         units = units.filter(level=level)
     if status:
