@@ -1,8 +1,10 @@
 """Traceability register: bulk import speed and memory, and list pages that cost the same at any size.
 
-1. Import 100,000 units (1,000 packs x 9 modules x 10 cells) from CSV: the commit pass (parse, validate every
-   code, stage with COPY, check duplicates/parents/existing rows in SQL, INSERT ... SELECT) in rows/s, against
-   PostgreSQL COPY of the same CSV into a plain table in the same run. Target: >= 20,000 rows/s.
+1. Import 100,000 units (1,000 packs x 9 modules x 10 cells) from CSV: the commit (the rows its dry run parsed,
+   validated and staged are loaded with COPY; duplicates, parents, models and existing rows are checked again in
+   SQL; foreign keys once for the file; one INSERT ... SELECT) in rows/s, against PostgreSQL COPY of the same CSV
+   into a plain table in the same run. Target: >= 20,000 rows/s. Printed beside it: the dry run, both together,
+   and a commit that has to parse the file again.
 2. Dry run of a 1,000,000-row CSV: peak resident-memory growth against the file size (streamed: flat).
 3. Unit list page and API with 100,000 units: median server time per page against the same page of a register
    of 10 units, with the query count of each (equal counts are asserted in the test suite).
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -26,7 +29,8 @@ from apps.activity.services import Actor
 from apps.tenants.models import Organisation
 from apps.tenants.services import organisation_create, public_organisation_ensure
 from apps.traceability import services
-from apps.traceability.models import BatteryUnit
+from apps.traceability.models import BatteryModel, BatteryUnit
+from apps.traceability.services.imports import staged_name
 from benchmarks.common import Result
 
 PACKS, MODULES, CELLS = 1_000, 9, 10
@@ -131,29 +135,45 @@ def _copy_baseline(path: Path) -> float:
     return elapsed
 
 
-def bench_import(workdir: Path, organisation: Organisation, access: Access) -> list[Result]:
-    path = workdir / "units.csv"
-    assert unit_csv(path) == ROWS
+def _import(path: Path, organisation: Organisation, access: Access, *, reuse: bool) -> tuple[float, float]:
+    """Dry run, then commit; seconds of each. Without `reuse` the commit parses the file again, as it does when
+    the rules, the code or the day changed since the dry run."""
     with schema_context(organisation.schema_name):
-        services.battery_model_create(access=access, code="BENCH-NCM", name="Bench", eu_category="ev",
-                                      chemistry="ncm")
-        copy_seconds = _copy_baseline(path)
+        if not BatteryModel.objects.filter(code="BENCH-NCM").exists():
+            services.battery_model_create(access=access, code="BENCH-NCM", name="Bench", eu_category="ev",
+                                          chemistry="ncm")
         with open(path, "rb") as upload:
             start = time.perf_counter()
             batch = services.import_dry_run(access=access, kind="units", file=upload, filename="units.csv")
             dry_seconds = time.perf_counter() - start
         assert batch.status == "validated", batch.report[:3]
+        if not reuse:
+            default_storage.delete(staged_name(batch))
         start = time.perf_counter()
-        batch = services.import_commit_run(batch_id=batch.pk, actor=access.actor,
-                                           organisation_id=organisation.pk)
+        batch = services.import_commit_run(batch_id=batch.pk, actor=access.actor, organisation_id=organisation.pk)
         commit_seconds = time.perf_counter() - start
         assert batch.status == "committed" and BatteryUnit.objects.count() == ROWS
+    return dry_seconds, commit_seconds
+
+
+def bench_import(workdir: Path, organisation: Organisation, access: Access, reparse: Organisation,
+                 reparse_access: Access) -> list[Result]:
+    path = workdir / "units.csv"
+    assert unit_csv(path) == ROWS
+    with schema_context(organisation.schema_name):
+        copy_seconds = _copy_baseline(path)
+    _dry, reparse_seconds = _import(path, reparse, reparse_access, reuse=False)
+    dry_seconds, commit_seconds = _import(path, organisation, access, reuse=True)
     ours, copy_rate = ROWS / commit_seconds, ROWS / copy_seconds
-    return [Result(f"import {ROWS:,} units from CSV (rows/s) vs COPY", ours, copy_rate, "/s",
+    return [Result(f"import {ROWS:,} units from CSV: commit (rows/s) vs COPY", ours, copy_rate, "/s",
                    ratio=ours / copy_rate, target=TARGET_ROWS_PER_S / copy_rate, higher_is_better=True,
-                   note=f"commit {commit_seconds:.1f} s ({ours:,.0f} rows/s, target >= {TARGET_ROWS_PER_S:,}); "
-                        f"dry run {dry_seconds:.1f} s ({ROWS / dry_seconds:,.0f} rows/s); COPY {copy_seconds:.2f} s "
-                        f"({copy_rate:,.0f} rows/s); ratio = ours / COPY, target = 20,000 / COPY")]
+                   note=f"commit {commit_seconds:.1f} s ({ours:,.0f} rows/s, target >= {TARGET_ROWS_PER_S:,}), "
+                        f"reusing the rows its dry run parsed and staged; every check against the register runs "
+                        f"again. Dry run {dry_seconds:.1f} s ({ROWS / dry_seconds:,.0f} rows/s); both together "
+                        f"{ROWS / (dry_seconds + commit_seconds):,.0f} rows/s. A commit that parses the file again "
+                        f"(rules, code or day changed since the dry run): {reparse_seconds:.1f} s "
+                        f"({ROWS / reparse_seconds:,.0f} rows/s). COPY {copy_seconds:.2f} s ({copy_rate:,.0f} rows/s); "
+                        f"ratio = ours / COPY, target = 20,000 / COPY")]
 
 
 def bench_million(workdir: Path, organisation: Organisation, access: Access) -> list[Result]:
@@ -218,14 +238,15 @@ def bench_pages(large: Organisation, small: Organisation) -> list[Result]:
 
 def run() -> list[Result]:
     public_organisation_ensure(domain=settings.CELLPASS_DOMAIN)
-    large, small, memory = (_organisation("bench-register"), _organisation("bench-register-small"),
-                            _organisation("bench-register-million"))
+    large, small, memory, reparse = (_organisation("bench-register"), _organisation("bench-register-small"),
+                                     _organisation("bench-register-million"), _organisation("bench-register-reparse"))
     _user, access = _owner(large)
     _user, memory_access = _owner(memory)
+    _user, reparse_access = _owner(reparse)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         results = bench_million(workdir, memory, memory_access)  # first, before other runs have grown the heap
-        results += bench_import(workdir, large, access)
+        results += bench_import(workdir, large, access, reparse, reparse_access)
     results += bench_pages(large, small)
     connection.set_schema_to_public()
     return results

@@ -2,16 +2,19 @@
 as the per-row checks, and a register that changed under the commit refusing the whole file."""
 import io
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 from apps.traceability import services
 from apps.traceability.models import BatteryUnit
 from apps.traceability.services import imports
 
-from .factories import gbt_code
+from .factories import cascade_code, gbt_code
 
 HEADER = "code,level,parent_code,model_code"
 
@@ -92,3 +95,68 @@ def test_a_parent_deleted_while_the_commit_runs_refuses_the_whole_file(tenant, a
     with translation.override("zh-hans"):
         message = imports.render_issue("units", batch.report[0])
     assert "登记册" in message and "未保存" in message
+
+
+# --- the commit reuses the rows its dry run checked ---------------------------------------------
+
+def test_the_dry_run_keeps_its_checked_rows_until_the_commit_has_used_them(tenant, alpha_access, ev_model):
+    batch = checked(alpha_access, [f"{gbt_code('P', 960)},pack,,EV-NCM-75"])
+    name = imports.staged_name(batch)
+    assert default_storage.exists(name) and name.startswith("alpha/register-imports/")
+    batch = services.import_commit(access=alpha_access, batch=batch)
+    assert batch.status == "committed" and BatteryUnit.objects.get(code=gbt_code("P", 960)).model == ev_model
+    assert not default_storage.exists(name)
+
+
+def test_a_refused_dry_run_keeps_no_file_at_all(tenant, alpha_access):
+    batch = services.import_dry_run(access=alpha_access, kind="units", filename="units.csv",
+                                    file=io.BytesIO(f"{HEADER}\nNOT-A-CODE,pack,,".encode()))
+    assert batch.status == "rejected" and not batch.file
+    folder = "alpha/register-imports/"
+    kept = default_storage.listdir(folder)[1] if default_storage.exists(folder) else []
+    assert [name for name in kept if name.startswith(str(batch.pk))] == []
+
+
+@pytest.mark.parametrize("reuse", ["staged rows", "file parsed again", "staged file damaged"])
+def test_reused_or_parsed_again_the_commit_stores_the_same_and_reports_the_same_warnings(
+        tenant, alpha_access, pack_tree, reuse):
+    module = pack_tree["modules"][1]
+    rows = [f"{gbt_code('C', 970)},cell,{module.code},,red", f"{gbt_code('P', 971)},pack,,EV-NCM-75,blue"]
+    batch = services.import_dry_run(access=alpha_access, kind="units", filename="units.csv",
+                                    file=io.BytesIO("\n".join([HEADER + ",colour", *rows]).encode()))
+    assert batch.status == "validated" and [i["code"] for i in batch.report] == ["column_unknown"]
+    if reuse == "file parsed again":
+        default_storage.delete(imports.staged_name(batch))
+    elif reuse == "staged file damaged":
+        default_storage.delete(imports.staged_name(batch))
+        default_storage.save(imports.staged_name(batch), ContentFile(b"not json\n1\tX\n"))
+    batch = services.import_commit(access=alpha_access, batch=batch)
+    assert batch.status == "committed" and (batch.records_new, batch.warning_count) == (2, 1)
+    assert [(i["row"], i["code"]) for i in batch.report] == [(1, "column_unknown")]
+    assert BatteryUnit.objects.get(code=gbt_code("C", 970)).parent == module
+    assert not default_storage.exists(imports.staged_name(batch))
+
+
+def test_rows_staged_under_other_rules_are_not_reused(tenant, alpha_access, settings):
+    settings.TRACEABILITY_GBT34014 = {"accept_cascade_form": True}
+    cascade = cascade_code("P", 980)
+    batch = services.import_dry_run(
+        access=alpha_access, kind="units", filename="units.csv",
+        file=io.BytesIO(f"code,level,status,original_code\n{cascade},pack,repurposed,{gbt_code('P', 981)}".encode()))
+    assert batch.status == "validated", batch.report
+    settings.TRACEABILITY_GBT34014 = {"accept_cascade_form": False}  # the rules changed before the commit
+    batch = services.import_commit(access=alpha_access, batch=batch)
+    assert batch.status == "failed" and (2, "code") in [(i["row"], i["column"]) for i in batch.report]
+    assert not BatteryUnit.objects.filter(code=cascade).exists()
+
+
+def test_the_staging_key_follows_the_file_the_rules_and_the_day(settings, monkeypatch):
+    key = imports.staging_key("a" * 64)
+    assert imports.staging_key("a" * 64) == key != imports.staging_key("b" * 64)
+    settings.TRACEABILITY_PASSPORT_HOSTS = ("passport.example.com",)
+    assert imports.staging_key("a" * 64) != key
+    settings.TRACEABILITY_PASSPORT_HOSTS = ()
+    assert imports.staging_key("a" * 64) == key
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    monkeypatch.setattr(imports.timezone, "localdate", lambda: tomorrow)
+    assert imports.staging_key("a" * 64) != key

@@ -14,15 +14,20 @@ Every SQL statement here is assembled from constants of this module (table and c
 values travel as parameters or through COPY. Hence the file-wide S608 exemption below.
 """
 # ruff: noqa: S608
+import functools
 import hashlib
 import json
 import logging
 import os
 import re
 import secrets
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from django.core.cache import cache
@@ -37,7 +42,7 @@ from apps.accounts.roles import Perm
 from apps.activity.services import Actor, activity_record
 from apps.core.queue import enqueue_on_commit
 
-from .. import conf, importing, spreadsheet
+from .. import codes, conf, importing, spreadsheet
 from ..issues import WARNING, Issue, error, register_messages, render_message
 from ..models import ImportBatch, ImportKind, ImportStatus
 from .common import refuse_one, require
@@ -176,7 +181,7 @@ def _unit_stage(cursor: Any, table: spreadsheet.Table, index: dict[str, int], re
     report.rows += rows
     # Statistics of the staged rows: the checks then join the whole file by hashing. The register's own need no
     # refresh, since the planner scales them to the table's current size.
-    cursor.execute("ANALYZE import_units")
+    _quick_analyze(cursor, "import_units")
 
 
 UNIT_DIFFERENCES = {
@@ -318,6 +323,19 @@ def _unit_commit(cursor: Any, report: Report) -> None:
         FROM import_resolved WHERE existing_id IS NULL""")
     if set_based:
         cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
+    _quick_analyze(cursor, UNIT_TABLE)
+
+
+def _quick_analyze(cursor: Any, table: str) -> None:
+    """Statistics that know the new rows at once: until then the next list pages would be planned on the old
+    ones (a filter by level could turn into a scan of the whole table). A small sample (3,000 rows) suffices for
+    the columns pages filter on (level, status, scheme, model) and costs a tenth of a full ANALYZE; autovacuum
+    refines it as the table changes."""
+    cursor.execute("SELECT current_setting('default_statistics_target')")
+    target = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('default_statistics_target', '10', true)")
+    cursor.execute(f"ANALYZE {table}")
+    cursor.execute("SELECT set_config('default_statistics_target', %s, true)", [target])
 
 
 # --- shipments ----------------------------------------------------------------------------------
@@ -339,7 +357,7 @@ def _shipment_stage(cursor: Any, table: spreadsheet.Table, index: dict[str, int]
             progress(report.rows)
     sink.flush()
     cursor.execute("CREATE INDEX ON import_shipments (reference)")
-    cursor.execute("ANALYZE import_shipments")
+    _quick_analyze(cursor, "import_shipments")
 
 
 def _merged_heads_sql() -> str:
@@ -490,10 +508,23 @@ def _drop_temp(cursor: Any) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
+@contextmanager
+def _import_transaction() -> Iterator[Any]:
+    """A savepoint with a cursor: a refused commit leaves nothing behind. The checks sort and hash whole files:
+    room for that in memory, and no JIT compilation, whose cost only pays off for far longer queries (both for
+    this transaction only)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [IMPORT_WORK_MEM])
+        _create_temp(cursor, "import_issues", ("col", "code", "params", "severity"))
+        yield cursor
+        _drop_temp(cursor)
+
+
 def process(*, kind: str, file: IO[bytes], filename: str, organisation_id: Any, commit: bool,
-            progress: Callable[[int], None] | None = None) -> Report:
+            progress: Callable[[int], None] | None = None, keep: "StagedRows | None" = None) -> Report:
     """Check a file (and, with `commit`, store it all when nothing is wrong). Runs in a savepoint: a refused
-    commit leaves nothing behind. The caller holds the transaction."""
+    commit leaves nothing behind. The caller holds the transaction. With `keep`, a units file that passes has
+    its checked rows written there, for its commit to reuse (`process_staged`)."""
     report = Report()
     try:
         with spreadsheet.open_table(file, filename=filename, max_bytes=conf.import_max_bytes(),
@@ -504,12 +535,7 @@ def process(*, kind: str, file: IO[bytes], filename: str, organisation_id: Any, 
                 report.add(1, column, issue)
             if not report.ok:
                 return report
-            with transaction.atomic(), connection.cursor() as cursor:
-                # The checks sort and hash whole files: room for that in memory, and no JIT compilation, whose
-                # cost only pays off for far longer queries (both for this transaction only).
-                cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
-                               [IMPORT_WORK_MEM])
-                _create_temp(cursor, "import_issues", ("col", "code", "params", "severity"))
+            with _import_transaction() as cursor:
                 if kind == ImportKind.UNITS:
                     _unit_stage(cursor, table, index, report, progress)
                     _unit_checks(cursor, index, report)
@@ -522,9 +548,82 @@ def process(*, kind: str, file: IO[bytes], filename: str, organisation_id: Any, 
                         _unit_commit(cursor, report)
                     else:
                         _shipment_commit(cursor)
-                _drop_temp(cursor)
+                if keep is not None and report.ok and kind == ImportKind.UNITS:
+                    keep.write(cursor, index)
     except spreadsheet.SpreadsheetError as refusal:
         report.add(None, "", refusal.issue)
+    return report
+
+
+# --- the checked rows of a dry run, reused by its commit ------------------------------------------
+
+@functools.cache
+def _parser_fingerprint() -> str:
+    """The code that turns a file into staged rows: reading, parsing, validating codes, the staged columns."""
+    digest = hashlib.sha256()
+    for module in (spreadsheet, importing, codes, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def staging_key(sha256: str) -> str:
+    """What the staged rows of a file depend on besides its bytes: the parser's code, the validation settings
+    and the day (a date may not lie in the future). A commit reuses the rows only under the same key."""
+    parts = (sha256, _parser_fingerprint(), timezone.localdate().isoformat(), repr(conf.gbt_rules()),
+             repr(conf.passport_hosts()), ",".join(UNIT_COLUMNS))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class StagedRows:
+    """The staged rows of a units file that passed its dry run, in PostgreSQL's COPY text format after one
+    JSON line (the staging key and the file's column layout)."""
+
+    file: IO[bytes]
+    key: str
+
+    def write(self, cursor: Any, index: dict[str, int]) -> None:
+        self.file.write(json.dumps({"key": self.key, "index": index}).encode() + b"\n")
+        with cursor.copy(f"COPY import_units (row_no, {', '.join(UNIT_COLUMNS)}) TO STDOUT") as copy:
+            for block in copy:
+                self.file.write(block)
+
+    def read_index(self) -> dict[str, int] | None:
+        """The column layout, when the rows were staged under this key; None otherwise."""
+        try:
+            header = json.loads(self.file.readline())
+        except ValueError:
+            return None
+        if not isinstance(header, dict) or header.get("key") != self.key:
+            return None
+        return header.get("index")
+
+
+def staged_name(batch: ImportBatch) -> str:
+    return f"{batch.file.name}.staged"
+
+
+def process_staged(*, staged: StagedRows, prior: ImportBatch,
+                   progress: Callable[[int], None] | None = None) -> Report | None:
+    """Commit the rows its dry run staged: the checks against the register run again, in full; only reading and
+    parsing the file are not repeated. None (nothing done) when the rows were staged under another key."""
+    index = staged.read_index()
+    if index is None:
+        return None
+    report = Report(issues=list(prior.report), warnings=prior.warning_count, rows=prior.rows_total,
+                    file_format=prior.file_format, encoding=prior.encoding)  # a dry run that passed: warnings only
+    with _import_transaction() as cursor:
+        _create_temp(cursor, "import_units", UNIT_COLUMNS)
+        with cursor.copy(f"COPY import_units (row_no, {', '.join(UNIT_COLUMNS)}) FROM STDIN") as copy:
+            while block := staged.file.read(spreadsheet.CHUNK):
+                copy.write(block)
+        _quick_analyze(cursor, "import_units")
+        if progress:
+            progress(report.rows)
+        _unit_checks(cursor, index, report)
+        _collect_sql_issues(cursor, report)
+        if report.ok:
+            _unit_commit(cursor, report)
     return report
 
 
@@ -564,27 +663,33 @@ def import_dry_run(*, access: Access, kind: str, file: IO[bytes] | None, filenam
         refuse_one("file", error("file_required"))
     filename = safe_filename(filename)
     sha256, size = _digest(file)
-    with transaction.atomic():
+    with tempfile.TemporaryFile() as rows, transaction.atomic():
+        keep = StagedRows(rows, staging_key(sha256)) if kind == ImportKind.UNITS else None
         report = process(kind=kind, file=file, filename=filename, organisation_id=access.organisation_id,
-                         commit=False)
-    batch = ImportBatch(kind=kind, status=ImportStatus.VALIDATED if report.ok else ImportStatus.REJECTED,
-                        filename=filename, file_format=report.file_format or os.path.splitext(filename)[1][1:8],
-                        encoding=report.encoding, sha256=sha256, size=size, rows_total=report.rows,
-                        records_new=report.new, records_unchanged=report.unchanged, error_count=report.errors,
-                        warning_count=report.warnings, report=report.issues, created_by_id=access.user_id,
-                        created_by_label=access.actor.label[:254])
-    stored = _store(batch, file) if report.ok else ""
-    try:
-        with transaction.atomic():
-            batch.file.name = stored
-            batch.save()
-            activity_record(actor=access.actor, verb="import.checked", obj=batch,
-                            data={"kind": kind, "filename": filename, "sha256": sha256, "rows": report.rows,
-                                  "errors": report.errors, "new": report.new, "unchanged": report.unchanged})
-    except Exception:
-        if stored:
-            default_storage.delete(stored)
-        raise
+                         commit=False, keep=keep)
+        batch = ImportBatch(kind=kind, status=ImportStatus.VALIDATED if report.ok else ImportStatus.REJECTED,
+                            filename=filename, file_format=report.file_format or os.path.splitext(filename)[1][1:8],
+                            encoding=report.encoding, sha256=sha256, size=size, rows_total=report.rows,
+                            records_new=report.new, records_unchanged=report.unchanged, error_count=report.errors,
+                            warning_count=report.warnings, report=report.issues, created_by_id=access.user_id,
+                            created_by_label=access.actor.label[:254])
+        stored = []
+        try:
+            if report.ok:
+                stored.append(_store(batch, file))
+                batch.file.name = stored[0]
+                if keep is not None:
+                    rows.seek(0)
+                    stored.append(default_storage.save(staged_name(batch), File(rows)))
+            with transaction.atomic():
+                batch.save()
+                activity_record(actor=access.actor, verb="import.checked", obj=batch,
+                                data={"kind": kind, "filename": filename, "sha256": sha256, "rows": report.rows,
+                                      "errors": report.errors, "new": report.new, "unchanged": report.unchanged})
+        except Exception:
+            for name in stored:
+                default_storage.delete(name)
+            raise
     return batch
 
 
@@ -627,15 +732,24 @@ def import_commit_run(*, batch_id: Any, actor: Actor, organisation_id: Any) -> I
         report.add(None, "", error("import_file_missing"))
         return _mark_failed(batch, report, actor)
     cache.set(progress_key(batch.pk), 0, timeout=3600)
+
+    def progress(rows: int) -> None:
+        cache.set(progress_key(batch_id), rows, timeout=3600)
+
     try:
         with transaction.atomic():
             locked = ImportBatch.objects.select_for_update().get(pk=batch_id)
             if locked.status == ImportStatus.COMMITTED:
                 return locked
-            with default_storage.open(batch.file.name, "rb") as stored:
-                report = process(kind=batch.kind, file=stored, filename=batch.filename,
-                                 organisation_id=organisation_id, commit=True,
-                                 progress=lambda rows: cache.set(progress_key(batch_id), rows, timeout=3600))
+            report = None
+            if locked.kind == ImportKind.UNITS and default_storage.exists(staged_name(locked)):
+                with default_storage.open(staged_name(locked), "rb") as rows:
+                    report = process_staged(staged=StagedRows(rows, staging_key(locked.sha256)), prior=locked,
+                                            progress=progress)
+            if report is None:  # no staged rows, or staged under other code, settings or another day
+                with default_storage.open(locked.file.name, "rb") as stored:
+                    report = process(kind=locked.kind, file=stored, filename=locked.filename,
+                                     organisation_id=organisation_id, commit=True, progress=progress)
             if not report.ok:
                 raise _Refused(report)
             locked.status, locked.committed_at = ImportStatus.COMMITTED, timezone.now()
@@ -646,10 +760,12 @@ def import_commit_run(*, batch_id: Any, actor: Actor, organisation_id: Any) -> I
             activity_record(actor=actor, verb="import.committed", obj=locked,
                             data={"kind": locked.kind, "filename": locked.filename, "sha256": locked.sha256,
                                   "rows": report.rows, "new": report.new, "unchanged": report.unchanged})
-            cache.set(progress_key(batch_id), report.rows, timeout=3600)
+            progress(report.rows)
             return locked
     except _Refused as refused:
         return _mark_failed(batch, refused.args[0], actor)
+    finally:  # committed or not, the staged rows have served (a failed batch is not committed again)
+        default_storage.delete(staged_name(batch))
 
 
 @transaction.atomic
