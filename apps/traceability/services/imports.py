@@ -655,7 +655,8 @@ def _store(batch: ImportBatch, file: IO[bytes]) -> str:
 
 def import_dry_run(*, access: Access, kind: str, file: IO[bytes] | None, filename: str) -> ImportBatch:
     """Check an uploaded file without changing the register; keep the file (private storage) only when it can
-    be committed. Returns the batch with its report."""
+    be committed, and for units its checked rows too, for the commit to reuse. Returns the batch with its
+    report."""
     require(access, Perm.REGISTER_IMPORT)
     if kind not in ImportKind.values:
         refuse_one("kind", error("import_kind"))
@@ -663,10 +664,11 @@ def import_dry_run(*, access: Access, kind: str, file: IO[bytes] | None, filenam
         refuse_one("file", error("file_required"))
     filename = safe_filename(filename)
     sha256, size = _digest(file)
-    with tempfile.TemporaryFile() as rows, transaction.atomic():
+    with tempfile.TemporaryFile() as rows:
         keep = StagedRows(rows, staging_key(sha256)) if kind == ImportKind.UNITS else None
-        report = process(kind=kind, file=file, filename=filename, organisation_id=access.organisation_id,
-                         commit=False, keep=keep)
+        with transaction.atomic():
+            report = process(kind=kind, file=file, filename=filename, organisation_id=access.organisation_id,
+                             commit=False, keep=keep)
         batch = ImportBatch(kind=kind, status=ImportStatus.VALIDATED if report.ok else ImportStatus.REJECTED,
                             filename=filename, file_format=report.file_format or os.path.splitext(filename)[1][1:8],
                             encoding=report.encoding, sha256=sha256, size=size, rows_total=report.rows,
