@@ -126,3 +126,38 @@ def test_providers_read_the_database_and_the_evaluation_uses_them(in_tenant, alp
         result = evaluation.results.get(requirement_id="reported_in_time")
         assert result.status == "failed"
         assert "was due on the traceability platform by 2026-02-16" in result.reasons[0]["en"]
+
+
+@pytest.mark.django_db
+def test_a_lots_recycling_event_is_checked_on_the_shipments_it_was_made_from(in_tenant, beta):
+    """A material lot has no checklist of its own: its "recycling completed" event counts on each inbound shipment
+    it was made from, beside that shipment's own receipt event."""
+    from decimal import Decimal
+
+    from apps.activity.services import Actor
+    from apps.exports import services
+    from apps.traceability.models import MaterialLot
+
+    with in_tenant(beta):
+        ProtocolSelection.objects.create(protocol_id="cn-platform-reporting")
+        inbound = ShipmentFactory(direction="inbound", status="received", arrival_date=date(2026, 9, 28))
+        lot = MaterialLot.objects.create(code="BM-9", kind="black_mass", mass_kg=Decimal("400"),
+                                         produced_on=date(2026, 10, 30))
+        lot.source_shipments.add(inbound)
+        services.reporting_events_sync(actor=Actor.system("test"))
+        ReportingEvent.objects.filter(kind="recycler_receipt").update(platform_reference="P-1",
+                                                                      reported_on=date(2026, 10, 9))
+
+        def reported_in_time():
+            (evaluation,) = scope_evaluate(scope_kind="shipment", scope_id=str(inbound.pk), today=date(2026, 12, 20))
+            result = evaluation.results.get(requirement_id="reported_in_time")
+            return result.status, " | ".join(reason["en"] for reason in result.reasons)
+
+        status, reasons = reported_in_time()
+        assert status == "failed"
+        assert ("Recycling and final treatment completed of 2026-10-30 (BM-9) was due on the traceability platform "
+                "by 2026-12-11 and has no submission reference.") in reasons
+        ReportingEvent.objects.filter(kind="recycling_completed").update(platform_reference="P-2",
+                                                                         reported_on=date(2026, 12, 10))
+        status, reasons = reported_in_time()
+        assert status == "met" and "submission P-2" in reasons and "submission P-1" in reasons
