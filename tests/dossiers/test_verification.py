@@ -58,13 +58,13 @@ def test_a_one_byte_modified_copy_is_rejected(client_for, issued_pdf):
     assert "Rejected" in body
 
 
-def test_a_pdf_from_elsewhere_is_rejected(client_for, db):
+def test_a_pdf_from_elsewhere_is_rejected(client_for, db, organisations):
     foreign = rendering.write_pdf(rendering.layout("<p>An invoice from somewhere else</p>"))
     response = upload(client_for(None, None), foreign)
     assert response.status_code == 400 and 'data-code="unknown"' in response.content.decode()
 
 
-def test_not_a_pdf_bad_hash_and_too_large_are_refused_clearly(client_for, settings, db):
+def test_not_a_pdf_bad_hash_and_too_large_are_refused_clearly(client_for, settings, db, organisations):
     client = client_for(None, None)
     assert 'data-code="not_pdf"' in upload(client, b"GIF89a not a pdf", "x.gif").content.decode()
     assert 'data-code="bad_hash"' in client.post("/verify/", {"sha256": "1234"}).content.decode()
@@ -76,7 +76,7 @@ def test_not_a_pdf_bad_hash_and_too_large_are_refused_clearly(client_for, settin
     assert huge.status_code == 413
 
 
-def test_verification_page_speaks_chinese(client_for, db):
+def test_verification_page_speaks_chinese(client_for, db, organisations):
     response = client_for(None, None, HTTP_ACCEPT_LANGUAGE="zh-hans").post("/verify/", {"sha256": "0" * 64})
     assert "Cellpass 从未签发具有此指纹的文件" in response.content.decode()
 
