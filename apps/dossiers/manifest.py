@@ -137,6 +137,7 @@ class Check:
 
     sealed: bool = False
     intact: bool = False
+    signature: Any = None  # signing.SignatureCheck when the sealed file was signed afterwards
     manifest: dict[str, Any] | None = None
     problems: list[tuple[str, str]] = field(default_factory=list)
     evidence: list[tuple[str, str, str]] = field(default_factory=list)  # (status, file name, sha256)
@@ -167,8 +168,10 @@ def read_manifest(pdf: bytes) -> dict[str, Any] | None:
     return manifest
 
 
-def check_pdf(pdf: bytes) -> Check:
-    """Offline checks: the seal covers every byte, the manifest is present and agrees with the PDF."""
+def check_pdf(pdf: bytes, trust: list | None = None) -> Check:
+    """Offline checks: the seal covers every byte (or every byte but a PAdES signature made after it, which must
+    then be intact and, given `trust`, made with a trusted certificate: signing.py), the manifest is present and
+    agrees with the PDF."""
     from pypdf import PdfReader
 
     check = Check()
@@ -187,10 +190,23 @@ def check_pdf(pdf: bytes) -> Check:
         check.sealed = True
         digest, length = match.group(1), int(match.group(2))
         body = pdf[:length]
-        if length > len(pdf) or hashlib.sha256(body).hexdigest() != digest or seal(body) != pdf:
-            check.problems.append(("seal_broken", "The file was changed after it was sealed."))
-        else:
+        sealed = seal(body) if length <= len(pdf) and hashlib.sha256(body).hexdigest() == digest else b""
+        if sealed and sealed == pdf:
             check.intact = True
+        elif sealed and pdf.startswith(sealed):
+            from . import signing
+
+            check.signature = signing.check(pdf, len(sealed), trust)
+            check.problems += check.signature.problems
+            check.intact = check.signature.intact
+        else:
+            check.problems.append(("seal_broken", "The file was changed after it was sealed."))
+        if check.intact and check.signature is None and b"/ByteRange" in pdf:
+            from . import signing
+
+            if signing.has_signature(pdf):  # signed, then changed and sealed again: the signature is stale
+                check.problems.append(("signature_not_last",
+                                       "The file carries a signature that does not cover all of it."))
     check.manifest = read_manifest(pdf[: int(match.group(2))] if match and check.intact else pdf)
     if check.manifest is None:
         check.problems.append(("no_manifest", "The file has no Cellpass manifest."))

@@ -9,7 +9,7 @@ document. The unit list is annex pages of fixed height: each page is one `<pre>`
 advance: part *i* of the annex starts on a page number computed from the plan, so parts render
 independently (in parallel on several Celery workers) and are merged with pypdf, which keeps the front
 document's PDF/A identification, output intent, attachments and outline, then adds one bookmark per
-part. Finally the file is sealed (see manifest.py).
+part. Finally the file is sealed (see manifest.py) and, with a signing key configured, signed (signing.py).
 
 The URL fetcher serves only data: URIs and files under the project's static/ directory.
 """
@@ -419,7 +419,10 @@ def assemble(front_pdf: bytes, parts: list[bytes | Path], *, plan: Plan, mode: s
         writer._info.get_object()[NameObject("/Producer")] = TextStringObject(str(info["/Producer"]))  # noqa: SLF001
     out = BytesIO()
     writer.write(out)
-    return seal(out.getvalue())
+    from . import signing
+
+    sealed = seal(out.getvalue())
+    return signing.sign(sealed) if signing.configured() else sealed
 
 
 # --- the whole dossier, in one process -----------------------------------------------------

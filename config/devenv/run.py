@@ -55,6 +55,7 @@ def serve() -> int:
     def body() -> int:
         compile_translations(env)
         manage("migrate", "--noinput", "-v", "0", env=env)
+        manage("dossier_signing_devkey", env=env)
         manage("seed_demo", env=env)
         children = [
             subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env),

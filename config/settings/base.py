@@ -405,3 +405,9 @@ DOSSIER_ATTACH_EVIDENCE = env.bool("DOSSIER_ATTACH_EVIDENCE", default=False)
 DOSSIER_ATTACH_MAX_BYTES = env.int("DOSSIER_ATTACH_MAX_BYTES", default=20 * 1024 * 1024)
 # Public verification page: largest upload accepted (never stored).
 DOSSIER_VERIFY_MAX_BYTES = env.int("DOSSIER_VERIFY_MAX_BYTES", default=50 * 1024 * 1024)
+# PAdES signature of every dossier with the platform's key (apps/dossiers/signing.py); unset: sealed, not signed.
+DOSSIER_SIGNING_KEY = env("DOSSIER_SIGNING_KEY", default="")
+DOSSIER_SIGNING_CERT = env("DOSSIER_SIGNING_CERT", default="")
+DOSSIER_SIGNING_KEY_PASSPHRASE = env("DOSSIER_SIGNING_KEY_PASSPHRASE", default="")
+# Further certificates whose signatures verifiers accept (e.g. the previous one after a key rollover).
+DOSSIER_SIGNING_TRUST = env.list("DOSSIER_SIGNING_TRUST", default=[])

@@ -2,9 +2,11 @@
 agrees with the file, and the evidence files (given one by one, or a folder with --evidence) match
 the manifest's SHA-256s. Prints what the manifest records: scope, snapshot digest, checklist results
 and custody ledger head. Needs no network. With --registry it also asks this installation's registry
-whether the file was issued (and superseded).
+whether the file was issued (and superseded). A file signed after its seal (PAdES, apps/dossiers/signing.py) has
+its signature checked: intact, covering the whole file, the only change after the seal, and made with a trusted
+certificate: the configured signing certificate (DOSSIER_SIGNING_CERT, DOSSIER_SIGNING_TRUST) or --cert PEM files.
 
-    manage.py verify_dossier dossier.pdf [evidence files...] [--evidence DIR] [--registry]
+    manage.py verify_dossier dossier.pdf [evidence files...] [--evidence DIR] [--registry] [--cert PEM ...]
 
 Exit status 0 when every check passes, 1 otherwise. An evidence file named on the command line that
 the manifest does not list is a failure (it is not part of this dossier); a listed document whose file
@@ -26,6 +28,21 @@ class Command(BaseCommand):
         parser.add_argument("evidence_files", nargs="*", help="evidence files to compare with the manifest")
         parser.add_argument("--evidence", help="folder with the evidence files to compare with the manifest")
         parser.add_argument("--registry", action="store_true", help="also look the file up in the registry")
+        parser.add_argument("--cert", action="append", default=[],
+                            help="a PEM certificate whose signatures to trust (instead of the configured ones)")
+
+    def _trust(self, options) -> list | None:
+        """Certificates to trust: --cert files, else the configured ones; None when there are none."""
+        from pyhanko.keys import load_cert_from_pemder
+
+        from apps.dossiers import signing
+
+        paths = options["cert"]
+        for item in paths:
+            if not Path(item).is_file():
+                raise CommandError(f"{item} is not a file")
+        roots = [load_cert_from_pemder(item) for item in paths] if paths else signing.trust_roots()
+        return roots or None
 
     def _evidence_files(self, options) -> tuple[dict[str, str], set[str]]:
         """name -> sha256 of the files to compare, and the names given one by one."""
@@ -51,10 +68,19 @@ class Command(BaseCommand):
             raise CommandError(f"{path} is not a file")
         files, named = self._evidence_files(options)
         data = path.read_bytes()
-        check = check_pdf(data)
+        check = check_pdf(data, trust=self._trust(options))
         out = self.stdout
         out.write(f"file      {path.name}  sha256 {hashlib.sha256(data).hexdigest()}")
         out.write(f"seal      {'intact' if check.intact else ('BROKEN' if check.sealed else 'missing')}")
+        signature = check.signature
+        if signature is None:
+            out.write("signature none")
+        elif signature.intact:
+            trusted = {True: "trusted", False: "NOT TRUSTED", None: "signer not checked"}[signature.trusted]
+            when = signature.signed_at.isoformat() if signature.signed_at else "?"
+            out.write(f"signature intact, {trusted}: {signature.signer} at {when}")
+        else:
+            out.write("signature BROKEN")
         manifest = check.manifest
         if manifest is not None:
             self._describe(manifest)
