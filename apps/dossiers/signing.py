@@ -15,14 +15,30 @@ DOSSIER_SIGNING_TRUST (further PEM certificates a verifier accepts, e.g. after a
 """
 from __future__ import annotations
 
+import asyncio
 import datetime
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 
 FIELD_NAME = "CellpassSignature"
+T = TypeVar("T")
+
+
+def _outside_event_loop(call: Callable[[], T]) -> T:
+    """pyHanko's synchronous API runs an asyncio loop of its own, which fails inside a running one (an async
+    caller, or a thread where a browser driver keeps one): there the call runs on a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def configured() -> bool:
@@ -42,7 +58,7 @@ def sign(pdf: bytes) -> bytes:
     meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason="Issued by Cellpass", name="Cellpass")
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return _outside_event_loop(lambda: signers.sign_pdf(writer, meta, signer=signer).getvalue())
 
 
 def trust_roots() -> list:
@@ -99,7 +115,7 @@ def check(pdf: bytes, sealed_length: int, trust: list | None) -> SignatureCheck:
     signature = signatures[0]
     context = ValidationContext(trust_roots=trust or [], allow_fetching=False)
     try:
-        status = validate_pdf_signature(signature, context)
+        status = _outside_event_loop(lambda: validate_pdf_signature(signature, context))
     except (SignatureValidationError, ValueError, KeyError):
         result.problems.append(broken)
         return result

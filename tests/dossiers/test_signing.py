@@ -111,3 +111,19 @@ def test_make_run_creates_a_development_key_once(settings, tmp_path):
     out = io.StringIO()
     call_command("dossier_signing_devkey", stdout=out)
     assert "not configured" in out.getvalue()
+
+
+def test_signing_and_checking_work_inside_a_running_event_loop(signing_on, sealed):
+    """pyHanko runs an asyncio loop of its own: an async caller (or a thread where a browser driver keeps a loop
+    running, as in the browser tests) must still get a signed file and its check."""
+    import asyncio
+
+    async def caller():
+        signed = signing.sign(sealed)
+        return check_pdf(signed, trust=signing.trust_roots())
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a thread of its own: this one may run a loop already
+        check = pool.submit(asyncio.run, caller()).result()
+    assert check.intact and check.signature.trusted is True
