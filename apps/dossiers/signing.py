@@ -61,11 +61,13 @@ def sign(pdf: bytes) -> bytes:
     return _outside_event_loop(lambda: signers.sign_pdf(writer, meta, signer=signer).getvalue())
 
 
-def trust_roots() -> list:
-    """The certificates a signature must chain to: the signing certificate and any configured extra ones."""
+def trust_roots(paths: list[str] | None = None) -> list:
+    """The certificates a signature must chain to: those PEM files, by default the signing certificate and any
+    configured extra ones."""
     from pyhanko.keys import load_cert_from_pemder
 
-    paths = [getattr(settings, "DOSSIER_SIGNING_CERT", ""), *getattr(settings, "DOSSIER_SIGNING_TRUST", ())]
+    if paths is None:
+        paths = [getattr(settings, "DOSSIER_SIGNING_CERT", ""), *getattr(settings, "DOSSIER_SIGNING_TRUST", ())]
     return [load_cert_from_pemder(path) for path in paths if path and Path(path).is_file()]
 
 

@@ -66,6 +66,7 @@ COPY_FLUSH = 2000
 IMPORT_WORK_MEM = "64MB"
 UNIT_COLUMNS = ("code", "scheme", "level", "parent_code", "model_code", "status", "manufactured_on", "original_code",
                 "mass_kg", "gtin", "serial")
+UNIT_STAGE = f"import_units (row_no, {', '.join(UNIT_COLUMNS)})"  # the staged rows, as COPY names them
 HEAD_COLUMNS = ("reference", *importing.SHIPMENT_HEAD_KEYS)
 LINE_COLUMNS = ("unit_code", "chemistry", "net_mass_kg")
 SHIPMENT_STAGE_COLUMNS = (*HEAD_COLUMNS, *LINE_COLUMNS)
@@ -166,7 +167,7 @@ def _unit_stage(cursor: Any, table: spreadsheet.Table, index: dict[str, int], re
                                     passport_hosts=conf.passport_hosts())
     add, rows = report.add, 0
     # One COPY for the whole file: nothing else talks to the database while the rows stream in.
-    with cursor.copy(f"COPY import_units (row_no, {', '.join(UNIT_COLUMNS)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {UNIT_STAGE} FROM STDIN") as copy:
         write = copy.write_row
         for row_no, cells in table.rows:
             staged, found = parse(cells)
@@ -181,6 +182,15 @@ def _unit_stage(cursor: Any, table: spreadsheet.Table, index: dict[str, int], re
     report.rows += rows
     # Statistics of the staged rows: the checks then join the whole file by hashing. The register's own need no
     # refresh, since the planner scales them to the table's current size.
+    _quick_analyze(cursor, "import_units")
+
+
+def _unit_restage(cursor: Any, rows: IO[bytes]) -> None:
+    """`_unit_stage` for rows a dry run staged (StagedRows): loaded as they are, with COPY."""
+    _create_temp(cursor, "import_units", UNIT_COLUMNS)
+    with cursor.copy(f"COPY {UNIT_STAGE} FROM STDIN") as copy:
+        while block := rows.read(spreadsheet.CHUNK):
+            copy.write(block)
     _quick_analyze(cursor, "import_units")
 
 
@@ -331,9 +341,9 @@ def _quick_analyze(cursor: Any, table: str) -> None:
     ones (a filter by level could turn into a scan of the whole table). A small sample (3,000 rows) suffices for
     the columns pages filter on (level, status, scheme, model) and costs a tenth of a full ANALYZE; autovacuum
     refines it as the table changes."""
-    cursor.execute("SELECT current_setting('default_statistics_target')")
+    cursor.execute("SELECT current_setting('default_statistics_target'), "
+                   "set_config('default_statistics_target', '10', true)")
     target = cursor.fetchone()[0]
-    cursor.execute("SELECT set_config('default_statistics_target', '10', true)")
     cursor.execute(f"ANALYZE {table}")
     cursor.execute("SELECT set_config('default_statistics_target', %s, true)", [target])
 
@@ -523,8 +533,8 @@ def _import_transaction() -> Iterator[Any]:
 def process(*, kind: str, file: IO[bytes], filename: str, organisation_id: Any, commit: bool,
             progress: Callable[[int], None] | None = None, keep: "StagedRows | None" = None) -> Report:
     """Check a file (and, with `commit`, store it all when nothing is wrong). Runs in a savepoint: a refused
-    commit leaves nothing behind. The caller holds the transaction. With `keep`, a units file that passes has
-    its checked rows written there, for its commit to reuse (`process_staged`)."""
+    commit leaves nothing behind. The caller holds the transaction. With `keep` (units only), a file that passes
+    has its checked rows written there, for its commit to reuse (`process_staged`)."""
     report = Report()
     try:
         with spreadsheet.open_table(file, filename=filename, max_bytes=conf.import_max_bytes(),
@@ -548,7 +558,7 @@ def process(*, kind: str, file: IO[bytes], filename: str, organisation_id: Any, 
                         _unit_commit(cursor, report)
                     else:
                         _shipment_commit(cursor)
-                if keep is not None and report.ok and kind == ImportKind.UNITS:
+                if keep is not None and report.ok:
                     keep.write(cursor, index)
     except spreadsheet.SpreadsheetError as refusal:
         report.add(None, "", refusal.issue)
@@ -584,7 +594,7 @@ class StagedRows:
 
     def write(self, cursor: Any, index: dict[str, int]) -> None:
         self.file.write(json.dumps({"key": self.key, "index": index}).encode() + b"\n")
-        with cursor.copy(f"COPY import_units (row_no, {', '.join(UNIT_COLUMNS)}) TO STDOUT") as copy:
+        with cursor.copy(f"COPY {UNIT_STAGE} TO STDOUT") as copy:
             for block in copy:
                 self.file.write(block)
 
@@ -613,11 +623,7 @@ def process_staged(*, staged: StagedRows, prior: ImportBatch,
     report = Report(issues=list(prior.report), warnings=prior.warning_count, rows=prior.rows_total,
                     file_format=prior.file_format, encoding=prior.encoding)  # a dry run that passed: warnings only
     with _import_transaction() as cursor:
-        _create_temp(cursor, "import_units", UNIT_COLUMNS)
-        with cursor.copy(f"COPY import_units (row_no, {', '.join(UNIT_COLUMNS)}) FROM STDIN") as copy:
-            while block := staged.file.read(spreadsheet.CHUNK):
-                copy.write(block)
-        _quick_analyze(cursor, "import_units")
+        _unit_restage(cursor, staged.file)
         if progress:
             progress(report.rows)
         _unit_checks(cursor, index, report)
@@ -767,7 +773,8 @@ def import_commit_run(*, batch_id: Any, actor: Actor, organisation_id: Any) -> I
     except _Refused as refused:
         return _mark_failed(batch, refused.args[0], actor)
     finally:  # committed or not, the staged rows have served (a failed batch is not committed again)
-        default_storage.delete(staged_name(batch))
+        if batch.kind == ImportKind.UNITS:
+            default_storage.delete(staged_name(batch))
 
 
 @transaction.atomic

@@ -33,16 +33,13 @@ class Command(BaseCommand):
 
     def _trust(self, options) -> list | None:
         """Certificates to trust: --cert files, else the configured ones; None when there are none."""
-        from pyhanko.keys import load_cert_from_pemder
-
         from apps.dossiers import signing
 
         paths = options["cert"]
         for item in paths:
             if not Path(item).is_file():
                 raise CommandError(f"{item} is not a file")
-        roots = [load_cert_from_pemder(item) for item in paths] if paths else signing.trust_roots()
-        return roots or None
+        return signing.trust_roots(paths or None) or None
 
     def _evidence_files(self, options) -> tuple[dict[str, str], set[str]]:
         """name -> sha256 of the files to compare, and the names given one by one."""
