@@ -95,6 +95,16 @@ def _public_schema_after_each_test():
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in another language (Accept-Language, the language switcher) activates it for the thread; the
+    next test starts in the default language again, whatever ran before it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
